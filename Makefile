@@ -1,0 +1,136 @@
+# xvs — host networking for XenServer/XCP-ng hosts.
+#
+#   make deps     install the Debian packages the build, tests and demo need
+#   make          build every program into $(BUILD)/bin
+#   make check    run every test suite (also under ASan+UBSan); last line "N passed, N failed"
+#   make bench    run the benchmarks (never part of make check)
+#   make fuzz     run each libFuzzer target for FUZZ_SECONDS
+#   make install  install programs at their XenServer paths under $(DESTDIR)
+#   make clean
+
+BUILD        ?= build
+PREFIX       ?= /usr
+DESTDIR      ?=
+SANITIZE     ?=
+FUZZ_SECONDS ?= 60
+CC           ?= cc
+
+PKGS    := libxml-2.0 libcurl libmicrohttpd
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings
+CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ifneq ($(SANITIZE),)
+CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Debian packages: build, unit tests, fuzzing, integration peers.
+DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
+            libmicrohttpd-dev libcmocka-dev iproute2 python3 procps
+
+LIB_SRCS  := $(sort $(wildcard lib/*.c))
+XAPI_SRCS := $(sort $(wildcard xapi-bindings/*.c))
+SIM_SRCS  := $(sort $(wildcard xapi-bindings/sim/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+BENCH_SRCS:= $(sort $(wildcard bench/*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+LIBXVS  := $(BUILD)/libxvs.a
+LIBXAPI := $(BUILD)/libxapi.a
+SIM     := $(BUILD)/bin/xvs-xapi-sim
+UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
+BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
+PROGRAMS := $(if $(SIM_SRCS),$(SIM))
+
+.PHONY: all deps check unit bench fuzz install clean format cppcheck
+all: $(PROGRAMS) $(UNITS) $(TOOLS) $(REPLAYS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBXVS): $(call obj,$(LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(LIBXAPI): $(call obj,$(XAPI_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(SIM): $(call obj,$(SIM_SRCS)) $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Fuzz targets are also linked with a plain main that replays their corpus,
+# so make check exercises them under ASan without libFuzzer.
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' \
+	        || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "All Debian packages present."; fi
+
+# Unit tests run twice (plain and ASan+UBSan build); integration tests use
+# the plain programs; the fuzz corpora replay under ASan.
+check: deps
+	$(MAKE) all
+	$(MAKE) BUILD=build-asan SANITIZE=1 all
+	@tests/run-tests.sh build build-asan
+
+bench: all $(BENCHES)
+	@bench/run-bench.sh $(BUILD)
+
+# libFuzzer builds, separate from the rest; each target runs FUZZ_SECONDS.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -Ixapi-bindings \
+               $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined
+fuzz: $(FUZZ_SRCS)
+	@mkdir -p build-fuzz
+	@set -e; for f in $(FUZZ_SRCS); do \
+	    n=$$(basename $$f .c); \
+	    clang $(FUZZ_CFLAGS) $$f $(LIB_SRCS) $(XAPI_SRCS) $(LDLIBS) -o build-fuzz/$$n; \
+	    mkdir -p build-fuzz/corpus-$$n; \
+	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	        build-fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
+	done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+cppcheck:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --inline-suppr -D__GNUC__ -Ilib -Ixapi-bindings $$(git ls-files '*.c')
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
