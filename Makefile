@@ -28,11 +28,12 @@ endif
 
 # Debian packages: build, unit tests, fuzzing, integration peers.
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
-            libmicrohttpd-dev libcmocka-dev iproute2 python3 procps
+            libmicrohttpd-dev libcmocka-dev iproute2 iputils-ping python3 procps
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 XAPI_SRCS := $(sort $(wildcard xapi-bindings/*.c))
 SIM_SRCS  := $(sort $(wildcard xapi-bindings/sim/*.c))
+SIM_LIB_SRCS := $(filter-out xapi-bindings/sim/sim_main.c,$(SIM_SRCS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
@@ -42,6 +43,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
 LIBXVS  := $(BUILD)/libxvs.a
 LIBXAPI := $(BUILD)/libxapi.a
+LIBSIM  := $(BUILD)/libsim.a
 SIM     := $(BUILD)/bin/xvs-xapi-sim
 UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
@@ -49,7 +51,9 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
 PROGRAMS := $(if $(SIM_SRCS),$(SIM))
 
-.PHONY: all deps check unit bench fuzz install clean format cppcheck
+.PHONY: all deps check bench fuzz install clean format cppcheck
+# Keep the objects of pattern-built programs, so rebuilds stay incremental.
+.SECONDARY:
 all: $(PROGRAMS) $(UNITS) $(TOOLS) $(REPLAYS)
 
 $(BUILD)/obj/%.o: %.c
@@ -64,11 +68,16 @@ $(LIBXAPI): $(call obj,$(XAPI_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
-$(SIM): $(call obj,$(SIM_SRCS)) $(LIBXAPI) $(LIBXVS)
+# The simulator's modules, without its main(), so unit tests can link them.
+$(LIBSIM): $(call obj,$(SIM_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(SIM): $(BUILD)/obj/xapi-bindings/sim/sim_main.o $(LIBSIM) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBXAPI) $(LIBXVS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBSIM) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 

@@ -122,7 +122,7 @@ static void test_list_decode_and_find(void **state)
     (void)state;
     for (int i = 0; i < 3; i++) {
         struct xr_value *st = xr_struct();
-        char ref[32], uuid[32], bridge[16];
+        char ref[48], uuid[48], bridge[32];
 
         snprintf(ref, sizeof ref, "OpaqueRef:n%d", i);
         snprintf(uuid, sizeof uuid, "uuid-%d", i);
