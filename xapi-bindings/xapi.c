@@ -400,6 +400,25 @@ int xapi_logout(struct xapi_session *s)
     return r;
 }
 
+/* Ends a call: logs a XenAPI failure once, or hands the Value to the
+ * caller (or frees it when the caller does not want it). */
+static int finish_call(struct xapi_session *s, const char *method, int r, struct xr_value *v,
+                       struct xr_value **result)
+{
+    if (r < 0) {
+        if (s->err.code) {
+            log_failure(method, &s->err);
+        }
+        return r;
+    }
+    if (result) {
+        *result = v;
+    } else {
+        xr_free(v);
+    }
+    return 0;
+}
+
 /* The session ref followed by a copy of every member of "params". */
 static struct xr_value *with_session(const char *ref, const struct xr_value *params)
 {
@@ -451,18 +470,7 @@ int xapi_call(struct xapi_session *s, const char *method, const struct xr_value 
         }
         break;
     }
-    if (r < 0) {
-        if (s->err.code) {
-            log_failure(method, &s->err);
-        }
-        return r;
-    }
-    if (result) {
-        *result = v;
-    } else {
-        xr_free(v);
-    }
-    return 0;
+    return finish_call(s, method, r, v, result);
 }
 
 int xapi_call_raw(struct xapi_session *s, const char *method, const struct xr_value *params,
@@ -478,18 +486,7 @@ int xapi_call_raw(struct xapi_session *s, const char *method, const struct xr_va
         return -EINVAL;
     }
     r = rpc(s, method, params, &v);
-    if (r < 0) {
-        if (s->err.code) {
-            log_failure(method, &s->err);
-        }
-        return r;
-    }
-    if (result) {
-        *result = v;
-    } else {
-        xr_free(v);
-    }
-    return 0;
+    return finish_call(s, method, r, v, result);
 }
 
 /* ------------------------------------------------------------------ */

@@ -244,9 +244,7 @@ const char *sim_db_find_uuid(const struct sim_db *db, const struct xapi_class *c
 
 /* Type checks. */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
+void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
 
@@ -283,7 +281,7 @@ int sim_db_check_member(const struct xapi_class *cls, const char *field, const s
     int64_t i;
 
     if (!v) {
-        set_err(err, errlen, "%s.%s has no value", cls->name, field);
+        sim_set_err(err, errlen, "%s.%s has no value", cls->name, field);
         return -EINVAL;
     }
     if (!f) {
@@ -315,7 +313,7 @@ int sim_db_check_member(const struct xapi_class *cls, const char *field, const s
         break;
     }
     if (want) {
-        set_err(err, errlen, "%s.%s must be %s (found %s)", cls->name, field, want,
+        sim_set_err(err, errlen, "%s.%s must be %s (found %s)", cls->name, field, want,
                 xr_type_name(t));
         return -EINVAL;
     }
@@ -367,12 +365,12 @@ static int table_insert(struct sim_table *t, const char *ref, struct xr_value *r
     int r = 0;
 
     if (xr_type(rec) != XR_STRUCT) {
-        set_err(err, errlen, "%s record %s is not a struct", t->cls->name, ref);
+        sim_set_err(err, errlen, "%s record %s is not a struct", t->cls->name, ref);
         r = -EINVAL;
         goto out;
     }
     if (!ref || !*ref) {
-        set_err(err, errlen, "%s record with an empty ref", t->cls->name);
+        sim_set_err(err, errlen, "%s record with an empty ref", t->cls->name);
         r = -EINVAL;
         goto out;
     }
@@ -385,17 +383,17 @@ static int table_insert(struct sim_table *t, const char *ref, struct xr_value *r
     }
     uuid = record_uuid(rec);
     if (!uuid || !*uuid) {
-        set_err(err, errlen, "%s record %s has no uuid", t->cls->name, ref);
+        sim_set_err(err, errlen, "%s record %s has no uuid", t->cls->name, ref);
         r = -EINVAL;
         goto out;
     }
     if (index_find(&t->by_ref, ref) != SIZE_MAX) {
-        set_err(err, errlen, "duplicate %s ref %s", t->cls->name, ref);
+        sim_set_err(err, errlen, "duplicate %s ref %s", t->cls->name, ref);
         r = -EEXIST;
         goto out;
     }
     if (index_find(&t->by_uuid, uuid) != SIZE_MAX) {
-        set_err(err, errlen, "duplicate %s uuid %s", t->cls->name, uuid);
+        sim_set_err(err, errlen, "duplicate %s uuid %s", t->cls->name, uuid);
         r = -EEXIST;
         goto out;
     }
@@ -451,7 +449,7 @@ static int table_insert(struct sim_table *t, const char *ref, struct xr_value *r
     rec = NULL;
 out:
     if (r == -ENOMEM) {
-        set_err(err, errlen, "out of memory");
+        sim_set_err(err, errlen, "out of memory");
     }
     free(ref_copy);
     xr_free(rec);
@@ -604,24 +602,24 @@ int sim_db_parse(const char *buf, size_t len, struct sim_db **out, char *err, si
 
     *out = NULL;
     if (len > SIM_DB_MAX_FILE) {
-        set_err(err, errlen, "larger than %u bytes", SIM_DB_MAX_FILE);
+        sim_set_err(err, errlen, "larger than %u bytes", SIM_DB_MAX_FILE);
         return -E2BIG;
     }
     r = xr_decode_value(buf, len, NULL, &root);
     if (r < 0) {
-        set_err(err, errlen, "%s", r == -ENOMEM ? "out of memory" : xr_last_error());
+        sim_set_err(err, errlen, "%s", r == -ENOMEM ? "out of memory" : xr_last_error());
         r = r == -ENOMEM || r == -E2BIG ? r : -EBADMSG;
         goto out;
     }
     if (xr_type(root) != XR_STRUCT) {
-        set_err(err, errlen, "the document must be a struct of classes (found %s)",
+        sim_set_err(err, errlen, "the document must be a struct of classes (found %s)",
                 xr_type_name(xr_type(root)));
         r = -EBADMSG;
         goto out;
     }
     r = sim_db_new(&db);
     if (r < 0) {
-        set_err(err, errlen, "out of memory");
+        sim_set_err(err, errlen, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < xr_struct_len(root); i++) {
@@ -630,18 +628,18 @@ int sim_db_parse(const char *buf, size_t len, struct sim_db **out, char *err, si
         struct sim_table *t = db_table(db, xapi_class_find(name));
 
         if (!t) {
-            set_err(err, errlen, "unknown class '%s'", name);
+            sim_set_err(err, errlen, "unknown class '%s'", name);
             r = -EBADMSG;
             goto out;
         }
         if (xr_type(tv) != XR_STRUCT) {
-            set_err(err, errlen, "class %s must be a struct of records (found %s)", name,
+            sim_set_err(err, errlen, "class %s must be a struct of records (found %s)", name,
                     xr_type_name(xr_type(tv)));
             r = -EBADMSG;
             goto out;
         }
         if (t->n) {
-            set_err(err, errlen, "class %s appears twice", name);
+            sim_set_err(err, errlen, "class %s appears twice", name);
             r = -EBADMSG;
             goto out;
         }
@@ -659,7 +657,7 @@ int sim_db_parse(const char *buf, size_t len, struct sim_db **out, char *err, si
     db = NULL;
 out:
     if (r == -ENOMEM) {
-        set_err(err, errlen, "out of memory");
+        sim_set_err(err, errlen, "out of memory");
     }
     xr_free(root);
     sim_db_free(db);
@@ -675,11 +673,11 @@ int sim_db_load(const char *path, struct sim_db **out, char *err, size_t errlen)
     *out = NULL;
     r = fsu_read_file(path, SIM_DB_MAX_FILE, &buf, &len);
     if (r == -ENOENT) {
-        set_err(err, errlen, "%s does not exist", path);
+        sim_set_err(err, errlen, "%s does not exist", path);
         return r;
     }
     if (r < 0) {
-        set_err(err, errlen, "cannot read %s: %s", path,
+        sim_set_err(err, errlen, "cannot read %s: %s", path,
                 r == -E2BIG ? "larger than 64 MiB" : strerror(-r));
         return r;
     }

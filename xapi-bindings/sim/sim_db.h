@@ -111,4 +111,9 @@ int sim_db_uuid(char out[37]);
  * negative errno, as sim_db_uuid(). */
 int sim_db_new_ref(char out[48]);
 
+/* Formats a one-line error into "err" (of "errlen" bytes) for the functions
+ * of the simulator that report why they failed; a NULL "err" is ignored. */
+void sim_set_err(char *err, size_t errlen, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 #endif

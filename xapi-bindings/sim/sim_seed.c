@@ -26,20 +26,6 @@ struct seed_ids {
     const char *host_uuid; /* The caller's, or uuid_buf. */
 };
 
-static void seed_err(char *err, size_t errlen, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void seed_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (!err || !errlen) {
-        return;
-    }
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 /* Inserts a typed record and describes a failure. */
 static int seed_insert(struct sim_db *db, const struct xapi_class *cls, const void *rec, char *err,
                        size_t errlen)
@@ -48,12 +34,12 @@ static int seed_insert(struct sim_db *db, const struct xapi_class *cls, const vo
     int r = sim_db_insert_typed(db, cls, rec);
 
     if (r == -EEXIST) {
-        seed_err(err, errlen, "%s %s: duplicate ref or uuid", cls->name, ref ? ref : "");
+        sim_set_err(err, errlen, "%s %s: duplicate ref or uuid", cls->name, ref ? ref : "");
     } else if (r == -EINVAL) {
-        seed_err(err, errlen, "%s %s: incomplete record (no ref or uuid)", cls->name,
+        sim_set_err(err, errlen, "%s %s: incomplete record (no ref or uuid)", cls->name,
                  ref ? ref : "");
     } else if (r < 0) {
-        seed_err(err, errlen, "%s %s: %s", cls->name, ref ? ref : "", strerror(-r));
+        sim_set_err(err, errlen, "%s %s: %s", cls->name, ref ? ref : "", strerror(-r));
     }
     return r;
 }
@@ -93,7 +79,7 @@ static int seed_pifs(struct sim_db *db, const struct dbcache *cache, const char 
             r = sim_db_uuid(metrics_uuid);
         }
         if (r < 0) {
-            seed_err(err, errlen, "no random source: %s", strerror(-r));
+            sim_set_err(err, errlen, "no random source: %s", strerror(-r));
             break;
         }
         p.host = (char *)host_ref;
@@ -174,7 +160,7 @@ static int seed_networks(struct sim_db *db, const struct dbcache *cache, char *e
         char *name = network_name(cache, src);
 
         if (!name && asprintf(&name, "Network %u", unnamed++) < 0) {
-            seed_err(err, errlen, "out of memory");
+            sim_set_err(err, errlen, "out of memory");
             return -ENOMEM;
         }
         n.name_label = name;
@@ -206,7 +192,7 @@ static int seed_bonds(struct sim_db *db, const struct dbcache *cache, char *err,
                                              src->slaves.n ? src->slaves.v[0] : XAPI_NULL_REF);
         memset(&b.properties, 0, sizeof b.properties);
         if (hashing && xapi_map_set(&b.properties, "hashing_algorithm", hashing) < 0) {
-            seed_err(err, errlen, "out of memory");
+            sim_set_err(err, errlen, "out of memory");
             return -ENOMEM;
         }
         b.links_up = 0;
@@ -227,7 +213,7 @@ static int seed_vlans(struct sim_db *db, const struct dbcache *cache, char *err,
         struct xapi_vlan v = *src;
 
         if (!untagged || untagged->vlan < 0) {
-            seed_err(err, errlen, "VLAN %s: untagged PIF %s is %s", src->ref,
+            sim_set_err(err, errlen, "VLAN %s: untagged PIF %s is %s", src->ref,
                      src->untagged_pif ? src->untagged_pif : "(none)",
                      untagged ? "not a VLAN PIF" : "not in the cache");
             return -EINVAL;
@@ -249,7 +235,7 @@ static int seed_tunnels(struct sim_db *db, const struct dbcache *cache, char *er
         memset(&t.status, 0, sizeof t.status);
         /* XAPI creates tunnels inactive; the vswitch sets active=true. */
         if (xapi_map_set(&t.status, "active", "false") < 0) {
-            seed_err(err, errlen, "out of memory");
+            sim_set_err(err, errlen, "out of memory");
             return -ENOMEM;
         }
         t.protocol = (char *)or_default(src->protocol, "gre");
@@ -292,7 +278,7 @@ static int seed_host(struct sim_db *db, const struct dbcache *cache,
         r = xapi_strv_append(&h.pifs, XAPI_LIST_ITEM(&cache->pifs, struct xapi_pif, i)->ref);
     }
     if (r < 0) {
-        seed_err(err, errlen, "out of memory");
+        sim_set_err(err, errlen, "out of memory");
         goto out;
     }
     r = seed_insert(db, &xapi_class_host, &h, err, errlen);
@@ -306,13 +292,13 @@ static int seed_host(struct sim_db *db, const struct dbcache *cache,
         r = sim_db_uuid(dom0_uuid);
     }
     if (r < 0) {
-        seed_err(err, errlen, "no random source: %s", strerror(-r));
+        sim_set_err(err, errlen, "no random source: %s", strerror(-r));
         goto out;
     }
     /* Every XAPI host has its control domain as a VM object. */
     if (asprintf(&dom0_name, "Control domain on host: %s", hostname) < 0) {
         dom0_name = NULL;
-        seed_err(err, errlen, "out of memory");
+        sim_set_err(err, errlen, "out of memory");
         r = -ENOMEM;
         goto out;
     }
@@ -347,7 +333,7 @@ static int seed_pool(struct sim_db *db, const struct dbcache *cache, const char 
         r = sim_db_uuid(uuid);
     }
     if (r < 0) {
-        seed_err(err, errlen, "no random source: %s", strerror(-r));
+        sim_set_err(err, errlen, "no random source: %s", strerror(-r));
         return r;
     }
     p.ref = ref_set(p.ref) ? p.ref : ref;
@@ -366,7 +352,7 @@ int sim_seed(struct sim_db *db, const struct dbcache *cache, const struct sim_se
 
     for (size_t i = 0; xapi_classes[i]; i++) {
         if (sim_db_count(db, xapi_classes[i])) {
-            seed_err(err, errlen, "the store already holds %s objects", xapi_classes[i]->name);
+            sim_set_err(err, errlen, "the store already holds %s objects", xapi_classes[i]->name);
             return -EINVAL;
         }
     }
@@ -378,7 +364,7 @@ int sim_seed(struct sim_db *db, const struct dbcache *cache, const struct sim_se
         r = sim_db_uuid(ids.uuid_buf);
     }
     if (r < 0) {
-        seed_err(err, errlen, "no random source: %s", strerror(-r));
+        sim_set_err(err, errlen, "no random source: %s", strerror(-r));
         return r;
     }
     r = seed_host(db, cache, info, &ids, err, errlen);
