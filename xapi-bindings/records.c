@@ -437,8 +437,15 @@ static struct xr_value *record_encode_field(const struct xapi_field *f, const vo
 {
     switch (f->type) {
     case XAPI_F_STRING:
-    case XAPI_F_DATETIME:
         return xr_string(*CMEMBER(rec, f, char *) ? *CMEMBER(rec, f, char *) : "");
+    case XAPI_F_DATETIME: {
+        const char *text = *CMEMBER(rec, f, char *);
+        struct xr_value *dt = xr_datetime(text && *text ? text : XAPI_NEVER);
+
+        /* Text that is not ISO 8601 (from a hand-edited file) is kept as
+         * the string it is rather than lost. */
+        return dt ? dt : xr_string(text);
+    }
     case XAPI_F_REF:
         return xr_string(*CMEMBER(rec, f, char *) ? *CMEMBER(rec, f, char *) : XAPI_NULL_REF);
     case XAPI_F_INT: {

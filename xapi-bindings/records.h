@@ -18,6 +18,9 @@ struct xr_value;
 
 #define XAPI_NULL_REF "OpaqueRef:NULL"
 
+/* XAPI's value for a datetime that was never set: the epoch. */
+#define XAPI_NEVER "19700101T00:00:00Z"
+
 /* A set of strings or refs. */
 struct xapi_strv {
     size_t n;
@@ -236,7 +239,8 @@ int xapi_record_decode(const struct xapi_class *cls, const char *ref, const stru
                        void *rec);
 
 /* Builds the XML-RPC struct of "rec" with every field of the class, ints
- * as decimal strings (as XAPI sends them).  Returns 0 or -ENOMEM. */
+ * as decimal strings and datetimes as dateTime.iso8601 (XAPI_NEVER when
+ * unset), as XAPI sends them.  Returns 0 or -ENOMEM. */
 int xapi_record_encode(const struct xapi_class *cls, const void *rec, struct xr_value **out);
 
 /* Frees what "rec" points to and zeroes it; the struct itself is not freed.

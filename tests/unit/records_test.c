@@ -211,6 +211,26 @@ static void test_bool_from_string(void **state)
     xr_free(st);
 }
 
+static void test_datetime_wire_form(void **state)
+{
+    struct xapi_pif_metrics m = {0}, back = {0};
+    struct xr_value *enc;
+
+    (void)state;
+    assert_int_equal(xapi_record_encode(&xapi_class_pif_metrics, &m, &enc), 0);
+    /* Unset datetimes travel as the epoch, typed as XAPI sends them. */
+    assert_int_equal(xr_type(xr_struct_get(enc, "last_updated")), XR_DATETIME);
+    assert_string_equal(xr_get_string(xr_struct_get(enc, "last_updated")), XAPI_NEVER);
+    xr_free(enc);
+    m.last_updated = strdup("20261124T17:29:36Z");
+    assert_int_equal(xapi_record_encode(&xapi_class_pif_metrics, &m, &enc), 0);
+    assert_int_equal(xapi_record_decode(&xapi_class_pif_metrics, NULL, enc, &back), 0);
+    assert_string_equal(back.last_updated, "20261124T17:29:36Z");
+    xapi_record_clear(&xapi_class_pif_metrics, &m);
+    xapi_record_clear(&xapi_class_pif_metrics, &back);
+    xr_free(enc);
+}
+
 static int quiet(void **state)
 {
     (void)state;
@@ -231,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_class_lookup),
         cmocka_unit_test(test_map_and_strv_helpers),
         cmocka_unit_test(test_bool_from_string),
+        cmocka_unit_test(test_datetime_wire_form),
     };
     return cmocka_run_group_tests(tests, quiet, NULL);
 }

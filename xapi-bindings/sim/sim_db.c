@@ -20,9 +20,6 @@
 /* The largest state file we read, as the XML-RPC decoder's own limit. */
 #define SIM_DB_MAX_FILE (64u << 20)
 
-/* XAPI's value for a datetime that was never set. */
-#define SIM_DB_EPOCH "19700101T00:00:00Z"
-
 /* Open-addressing hash from a string (borrowed from the table's records)
  * to a record's position. */
 struct sim_slot {
@@ -320,40 +317,6 @@ int sim_db_check_member(const struct xapi_class *cls, const char *field, const s
     return 0;
 }
 
-int sim_db_encode(const struct xapi_class *cls, const void *rec, struct xr_value **out)
-{
-    struct xr_value *st = NULL;
-    int r = xapi_record_encode(cls, rec, &st);
-
-    *out = NULL;
-    if (r < 0) {
-        return r;
-    }
-    for (size_t i = 0; i < cls->n_fields; i++) {
-        const struct xapi_field *f = &cls->fields[i];
-        const char *text;
-        struct xr_value *dt;
-
-        if (f->type != XAPI_F_DATETIME) {
-            continue;
-        }
-        text = xr_get_string(xr_struct_get(st, f->name));
-        /* xapi_record_encode() gives datetimes as strings; XAPI sends
-         * dateTime.iso8601, with the epoch for "never". */
-        dt = xr_datetime(text && *text ? text : SIM_DB_EPOCH);
-        if (!dt && text && *text) {
-            /* Not ISO 8601 text: kept as the string it is. */
-            continue;
-        }
-        if (xr_struct_set(st, f->name, dt) < 0) {
-            xr_free(st);
-            return -ENOMEM;
-        }
-    }
-    *out = st;
-    return 0;
-}
-
 /* Adds "rec" to "t" under "ref" (taking "rec"). */
 static int table_insert(struct sim_table *t, const char *ref, struct xr_value *rec, char *err,
                         size_t errlen)
@@ -407,7 +370,7 @@ static int table_insert(struct sim_table *t, const char *ref, struct xr_value *r
         }
         if (!defaults) {
             blank = calloc(1, t->cls->size);
-            r = blank ? sim_db_encode(t->cls, blank, &defaults) : -ENOMEM;
+            r = blank ? xapi_record_encode(t->cls, blank, &defaults) : -ENOMEM;
             if (r < 0) {
                 break;
             }
@@ -473,7 +436,7 @@ int sim_db_insert(struct sim_db *db, const struct xapi_class *cls, const char *r
 int sim_db_insert_typed(struct sim_db *db, const struct xapi_class *cls, const void *rec)
 {
     struct xr_value *v = NULL;
-    int r = sim_db_encode(cls, rec, &v);
+    int r = xapi_record_encode(cls, rec, &v);
 
     if (r < 0) {
         return r;

@@ -64,10 +64,6 @@ int sim_db_insert_typed(struct sim_db *db, const struct xapi_class *cls, const v
 int sim_db_set_field(struct sim_db *db, const struct xapi_class *cls, const char *ref,
                      const char *field, struct xr_value *v);
 
-/* Builds "cls"'s wire record from the typed "rec" with xapi_record_encode()
- * and turns its datetime fields into dateTime.iso8601 values, as XAPI sends
- * them.  Returns 0 or -ENOMEM. */
-int sim_db_encode(const struct xapi_class *cls, const void *rec, struct xr_value **out);
 
 /* Checks that the value of member "field" has the wire type of the
  * class's field of that name (members unknown to the class are accepted).
