@@ -172,12 +172,11 @@ static int bench_sim(const char *dir, const char *sim, const char *cache)
     snprintf(pidfile, sizeof pidfile, "%s/sim.pid", dir);
     pid = fork();
     if (pid == 0) {
-        execl(sim, sim, "--root-prefix", root, "--dbcache", cache, "--pidfile", pidfile,
-              "--detach", "--no-syslog", (char *)NULL);
+        execl(sim, sim, "--root-prefix", root, "--dbcache", cache, "--pidfile", pidfile, "--detach",
+              "--no-syslog", (char *)NULL);
         _exit(127);
     }
-    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0) {
+    if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
         fprintf(stderr, "%s did not start\n", sim);
         return -ECHILD;
     }

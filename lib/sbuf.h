@@ -16,7 +16,10 @@ struct sbuf {
     bool failed; /* An append has failed since init. */
 };
 
-#define SBUF_INIT {NULL, 0, 0, false}
+#define SBUF_INIT                                                                                  \
+    {                                                                                              \
+        NULL, 0, 0, false                                                                          \
+    }
 
 void sbuf_init(struct sbuf *b);
 void sbuf_free(struct sbuf *b);

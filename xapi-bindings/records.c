@@ -15,168 +15,164 @@
 #include "log.h"
 #include "xmlrpc.h"
 
-#define F(st, wire, type, member) {wire, XAPI_F_##type, offsetof(struct st, member)}
+#define F(st, wire, type, member)                                                                  \
+    {                                                                                              \
+        wire, XAPI_F_##type, offsetof(struct st, member)                                           \
+    }
 #define CLASS(var, wire, st, table)                                                                \
-    const struct xapi_class var = {wire, sizeof(struct st), table,                                 \
-                                   sizeof table / sizeof table[0]}
+    const struct xapi_class var = {wire, sizeof(struct st), table, sizeof table / sizeof table[0]}
 
 static const struct xapi_field pif_fields[] = {
-    F(xapi_pif, "uuid", STRING, uuid),
-    F(xapi_pif, "device", STRING, device),
-    F(xapi_pif, "network", REF, network),
-    F(xapi_pif, "host", REF, host),
-    F(xapi_pif, "MAC", STRING, mac),
-    F(xapi_pif, "MTU", INT, mtu),
-    F(xapi_pif, "VLAN", INT, vlan),
-    F(xapi_pif, "physical", BOOL, physical),
-    F(xapi_pif, "currently_attached", BOOL, currently_attached),
-    F(xapi_pif, "management", BOOL, management),
-    F(xapi_pif, "ip_configuration_mode", STRING, ip_configuration_mode),
-    F(xapi_pif, "IP", STRING, ip),
-    F(xapi_pif, "netmask", STRING, netmask),
-    F(xapi_pif, "gateway", STRING, gateway),
-    F(xapi_pif, "DNS", STRING, dns),
-    F(xapi_pif, "ipv6_configuration_mode", STRING, ipv6_configuration_mode),
-    F(xapi_pif, "IPv6", STRV, ipv6),
-    F(xapi_pif, "ipv6_gateway", STRING, ipv6_gateway),
-    F(xapi_pif, "primary_address_type", STRING, primary_address_type),
-    F(xapi_pif, "bond_slave_of", REF, bond_slave_of),
-    F(xapi_pif, "bond_master_of", STRV, bond_master_of),
-    F(xapi_pif, "VLAN_master_of", REF, vlan_master_of),
-    F(xapi_pif, "VLAN_slave_of", STRV, vlan_slave_of),
-    F(xapi_pif, "tunnel_access_PIF_of", STRV, tunnel_access_pif_of),
-    F(xapi_pif, "tunnel_transport_PIF_of", STRV, tunnel_transport_pif_of),
-    F(xapi_pif, "metrics", REF, metrics),
-    F(xapi_pif, "other_config", MAP, other_config),
-    F(xapi_pif, "managed", BOOL, managed),
-    F(xapi_pif, "properties", MAP, properties),
-    F(xapi_pif, "capabilities", STRV, capabilities),
-    F(xapi_pif, "disallow_unplug", BOOL, disallow_unplug),
+        F(xapi_pif, "uuid", STRING, uuid),
+        F(xapi_pif, "device", STRING, device),
+        F(xapi_pif, "network", REF, network),
+        F(xapi_pif, "host", REF, host),
+        F(xapi_pif, "MAC", STRING, mac),
+        F(xapi_pif, "MTU", INT, mtu),
+        F(xapi_pif, "VLAN", INT, vlan),
+        F(xapi_pif, "physical", BOOL, physical),
+        F(xapi_pif, "currently_attached", BOOL, currently_attached),
+        F(xapi_pif, "management", BOOL, management),
+        F(xapi_pif, "ip_configuration_mode", STRING, ip_configuration_mode),
+        F(xapi_pif, "IP", STRING, ip),
+        F(xapi_pif, "netmask", STRING, netmask),
+        F(xapi_pif, "gateway", STRING, gateway),
+        F(xapi_pif, "DNS", STRING, dns),
+        F(xapi_pif, "ipv6_configuration_mode", STRING, ipv6_configuration_mode),
+        F(xapi_pif, "IPv6", STRV, ipv6),
+        F(xapi_pif, "ipv6_gateway", STRING, ipv6_gateway),
+        F(xapi_pif, "primary_address_type", STRING, primary_address_type),
+        F(xapi_pif, "bond_slave_of", REF, bond_slave_of),
+        F(xapi_pif, "bond_master_of", STRV, bond_master_of),
+        F(xapi_pif, "VLAN_master_of", REF, vlan_master_of),
+        F(xapi_pif, "VLAN_slave_of", STRV, vlan_slave_of),
+        F(xapi_pif, "tunnel_access_PIF_of", STRV, tunnel_access_pif_of),
+        F(xapi_pif, "tunnel_transport_PIF_of", STRV, tunnel_transport_pif_of),
+        F(xapi_pif, "metrics", REF, metrics),
+        F(xapi_pif, "other_config", MAP, other_config),
+        F(xapi_pif, "managed", BOOL, managed),
+        F(xapi_pif, "properties", MAP, properties),
+        F(xapi_pif, "capabilities", STRV, capabilities),
+        F(xapi_pif, "disallow_unplug", BOOL, disallow_unplug),
 };
 CLASS(xapi_class_pif, "PIF", xapi_pif, pif_fields);
 
 static const struct xapi_field network_fields[] = {
-    F(xapi_network, "uuid", STRING, uuid),
-    F(xapi_network, "name_label", STRING, name_label),
-    F(xapi_network, "name_description", STRING, name_description),
-    F(xapi_network, "bridge", STRING, bridge),
-    F(xapi_network, "MTU", INT, mtu),
-    F(xapi_network, "PIFs", STRV, pifs),
-    F(xapi_network, "VIFs", STRV, vifs),
-    F(xapi_network, "managed", BOOL, managed),
-    F(xapi_network, "other_config", MAP, other_config),
-    F(xapi_network, "default_locking_mode", STRING, default_locking_mode),
-    F(xapi_network, "purpose", STRV, purpose),
+        F(xapi_network, "uuid", STRING, uuid),
+        F(xapi_network, "name_label", STRING, name_label),
+        F(xapi_network, "name_description", STRING, name_description),
+        F(xapi_network, "bridge", STRING, bridge),
+        F(xapi_network, "MTU", INT, mtu),
+        F(xapi_network, "PIFs", STRV, pifs),
+        F(xapi_network, "VIFs", STRV, vifs),
+        F(xapi_network, "managed", BOOL, managed),
+        F(xapi_network, "other_config", MAP, other_config),
+        F(xapi_network, "default_locking_mode", STRING, default_locking_mode),
+        F(xapi_network, "purpose", STRV, purpose),
 };
 CLASS(xapi_class_network, "network", xapi_network, network_fields);
 
 static const struct xapi_field bond_fields[] = {
-    F(xapi_bond, "uuid", STRING, uuid),
-    F(xapi_bond, "master", REF, master),
-    F(xapi_bond, "slaves", STRV, slaves),
-    F(xapi_bond, "primary_slave", REF, primary_slave),
-    F(xapi_bond, "mode", STRING, mode),
-    F(xapi_bond, "properties", MAP, properties),
-    F(xapi_bond, "links_up", INT, links_up),
-    F(xapi_bond, "other_config", MAP, other_config),
+        F(xapi_bond, "uuid", STRING, uuid),      F(xapi_bond, "master", REF, master),
+        F(xapi_bond, "slaves", STRV, slaves),    F(xapi_bond, "primary_slave", REF, primary_slave),
+        F(xapi_bond, "mode", STRING, mode),      F(xapi_bond, "properties", MAP, properties),
+        F(xapi_bond, "links_up", INT, links_up), F(xapi_bond, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_bond, "Bond", xapi_bond, bond_fields);
 
 static const struct xapi_field vlan_fields[] = {
-    F(xapi_vlan, "uuid", STRING, uuid),
-    F(xapi_vlan, "tagged_PIF", REF, tagged_pif),
-    F(xapi_vlan, "untagged_PIF", REF, untagged_pif),
-    F(xapi_vlan, "tag", INT, tag),
-    F(xapi_vlan, "other_config", MAP, other_config),
+        F(xapi_vlan, "uuid", STRING, uuid),
+        F(xapi_vlan, "tagged_PIF", REF, tagged_pif),
+        F(xapi_vlan, "untagged_PIF", REF, untagged_pif),
+        F(xapi_vlan, "tag", INT, tag),
+        F(xapi_vlan, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_vlan, "VLAN", xapi_vlan, vlan_fields);
 
 static const struct xapi_field tunnel_fields[] = {
-    F(xapi_tunnel, "uuid", STRING, uuid),
-    F(xapi_tunnel, "access_PIF", REF, access_pif),
-    F(xapi_tunnel, "transport_PIF", REF, transport_pif),
-    F(xapi_tunnel, "status", MAP, status),
-    F(xapi_tunnel, "protocol", STRING, protocol),
-    F(xapi_tunnel, "other_config", MAP, other_config),
+        F(xapi_tunnel, "uuid", STRING, uuid),
+        F(xapi_tunnel, "access_PIF", REF, access_pif),
+        F(xapi_tunnel, "transport_PIF", REF, transport_pif),
+        F(xapi_tunnel, "status", MAP, status),
+        F(xapi_tunnel, "protocol", STRING, protocol),
+        F(xapi_tunnel, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_tunnel, "tunnel", xapi_tunnel, tunnel_fields);
 
 static const struct xapi_field vif_fields[] = {
-    F(xapi_vif, "uuid", STRING, uuid),
-    F(xapi_vif, "device", STRING, device),
-    F(xapi_vif, "network", REF, network),
-    F(xapi_vif, "VM", REF, vm),
-    F(xapi_vif, "MAC", STRING, mac),
-    F(xapi_vif, "MTU", INT, mtu),
-    F(xapi_vif, "currently_attached", BOOL, currently_attached),
-    F(xapi_vif, "locking_mode", STRING, locking_mode),
-    F(xapi_vif, "ipv4_allowed", STRV, ipv4_allowed),
-    F(xapi_vif, "ipv6_allowed", STRV, ipv6_allowed),
-    F(xapi_vif, "other_config", MAP, other_config),
-    F(xapi_vif, "metrics", REF, metrics),
+        F(xapi_vif, "uuid", STRING, uuid),
+        F(xapi_vif, "device", STRING, device),
+        F(xapi_vif, "network", REF, network),
+        F(xapi_vif, "VM", REF, vm),
+        F(xapi_vif, "MAC", STRING, mac),
+        F(xapi_vif, "MTU", INT, mtu),
+        F(xapi_vif, "currently_attached", BOOL, currently_attached),
+        F(xapi_vif, "locking_mode", STRING, locking_mode),
+        F(xapi_vif, "ipv4_allowed", STRV, ipv4_allowed),
+        F(xapi_vif, "ipv6_allowed", STRV, ipv6_allowed),
+        F(xapi_vif, "other_config", MAP, other_config),
+        F(xapi_vif, "metrics", REF, metrics),
 };
 CLASS(xapi_class_vif, "VIF", xapi_vif, vif_fields);
 
 static const struct xapi_field vm_fields[] = {
-    F(xapi_vm, "uuid", STRING, uuid),
-    F(xapi_vm, "name_label", STRING, name_label),
-    F(xapi_vm, "power_state", STRING, power_state),
-    F(xapi_vm, "domid", INT, domid),
-    F(xapi_vm, "is_control_domain", BOOL, is_control_domain),
-    F(xapi_vm, "resident_on", REF, resident_on),
-    F(xapi_vm, "VIFs", STRV, vifs),
-    F(xapi_vm, "other_config", MAP, other_config),
+        F(xapi_vm, "uuid", STRING, uuid),
+        F(xapi_vm, "name_label", STRING, name_label),
+        F(xapi_vm, "power_state", STRING, power_state),
+        F(xapi_vm, "domid", INT, domid),
+        F(xapi_vm, "is_control_domain", BOOL, is_control_domain),
+        F(xapi_vm, "resident_on", REF, resident_on),
+        F(xapi_vm, "VIFs", STRV, vifs),
+        F(xapi_vm, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_vm, "VM", xapi_vm, vm_fields);
 
 static const struct xapi_field host_fields[] = {
-    F(xapi_host, "uuid", STRING, uuid),
-    F(xapi_host, "name_label", STRING, name_label),
-    F(xapi_host, "hostname", STRING, hostname),
-    F(xapi_host, "address", STRING, address),
-    F(xapi_host, "PIFs", STRV, pifs),
-    F(xapi_host, "other_config", MAP, other_config),
+        F(xapi_host, "uuid", STRING, uuid),         F(xapi_host, "name_label", STRING, name_label),
+        F(xapi_host, "hostname", STRING, hostname), F(xapi_host, "address", STRING, address),
+        F(xapi_host, "PIFs", STRV, pifs),           F(xapi_host, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_host, "host", xapi_host, host_fields);
 
 static const struct xapi_field pool_fields[] = {
-    F(xapi_pool, "uuid", STRING, uuid),
-    F(xapi_pool, "name_label", STRING, name_label),
-    F(xapi_pool, "master", REF, master),
-    F(xapi_pool, "other_config", MAP, other_config),
-    F(xapi_pool, "vswitch_controller", STRING, vswitch_controller),
+        F(xapi_pool, "uuid", STRING, uuid),
+        F(xapi_pool, "name_label", STRING, name_label),
+        F(xapi_pool, "master", REF, master),
+        F(xapi_pool, "other_config", MAP, other_config),
+        F(xapi_pool, "vswitch_controller", STRING, vswitch_controller),
 };
 CLASS(xapi_class_pool, "pool", xapi_pool, pool_fields);
 
 static const struct xapi_field pif_metrics_fields[] = {
-    F(xapi_pif_metrics, "uuid", STRING, uuid),
-    F(xapi_pif_metrics, "carrier", BOOL, carrier),
-    F(xapi_pif_metrics, "speed", INT, speed),
-    F(xapi_pif_metrics, "duplex", BOOL, duplex),
-    F(xapi_pif_metrics, "vendor_id", STRING, vendor_id),
-    F(xapi_pif_metrics, "vendor_name", STRING, vendor_name),
-    F(xapi_pif_metrics, "device_id", STRING, device_id),
-    F(xapi_pif_metrics, "device_name", STRING, device_name),
-    F(xapi_pif_metrics, "pci_bus_path", STRING, pci_bus_path),
-    F(xapi_pif_metrics, "io_read_kbs", DOUBLE, io_read_kbs),
-    F(xapi_pif_metrics, "io_write_kbs", DOUBLE, io_write_kbs),
-    F(xapi_pif_metrics, "last_updated", DATETIME, last_updated),
-    F(xapi_pif_metrics, "other_config", MAP, other_config),
+        F(xapi_pif_metrics, "uuid", STRING, uuid),
+        F(xapi_pif_metrics, "carrier", BOOL, carrier),
+        F(xapi_pif_metrics, "speed", INT, speed),
+        F(xapi_pif_metrics, "duplex", BOOL, duplex),
+        F(xapi_pif_metrics, "vendor_id", STRING, vendor_id),
+        F(xapi_pif_metrics, "vendor_name", STRING, vendor_name),
+        F(xapi_pif_metrics, "device_id", STRING, device_id),
+        F(xapi_pif_metrics, "device_name", STRING, device_name),
+        F(xapi_pif_metrics, "pci_bus_path", STRING, pci_bus_path),
+        F(xapi_pif_metrics, "io_read_kbs", DOUBLE, io_read_kbs),
+        F(xapi_pif_metrics, "io_write_kbs", DOUBLE, io_write_kbs),
+        F(xapi_pif_metrics, "last_updated", DATETIME, last_updated),
+        F(xapi_pif_metrics, "other_config", MAP, other_config),
 };
 CLASS(xapi_class_pif_metrics, "PIF_metrics", xapi_pif_metrics, pif_metrics_fields);
 
 static const struct xapi_field sdn_controller_fields[] = {
-    F(xapi_sdn_controller, "uuid", STRING, uuid),
-    F(xapi_sdn_controller, "protocol", STRING, protocol),
-    F(xapi_sdn_controller, "address", STRING, address),
-    F(xapi_sdn_controller, "port", INT, port),
+        F(xapi_sdn_controller, "uuid", STRING, uuid),
+        F(xapi_sdn_controller, "protocol", STRING, protocol),
+        F(xapi_sdn_controller, "address", STRING, address),
+        F(xapi_sdn_controller, "port", INT, port),
 };
 CLASS(xapi_class_sdn_controller, "SDN_controller", xapi_sdn_controller, sdn_controller_fields);
 
 const struct xapi_class *const xapi_classes[] = {
-    &xapi_class_pif,  &xapi_class_network, &xapi_class_bond,        &xapi_class_vlan,
-    &xapi_class_tunnel, &xapi_class_vif,   &xapi_class_vm,          &xapi_class_host,
-    &xapi_class_pool, &xapi_class_pif_metrics, &xapi_class_sdn_controller, NULL,
+        &xapi_class_pif,         &xapi_class_network,        &xapi_class_bond,
+        &xapi_class_vlan,        &xapi_class_tunnel,         &xapi_class_vif,
+        &xapi_class_vm,          &xapi_class_host,           &xapi_class_pool,
+        &xapi_class_pif_metrics, &xapi_class_sdn_controller, NULL,
 };
 
 const struct xapi_class *xapi_class_find(const char *name)
@@ -296,7 +292,7 @@ void xapi_strv_clear(struct xapi_strv *sv)
 
 /* Generic record code. */
 
-#define MEMBER(rec, f, type) ((type *)((char *)(rec) + (f)->offset))
+#define MEMBER(rec, f, type)  ((type *)((char *)(rec) + (f)->offset))
 #define CMEMBER(rec, f, type) ((const type *)((const char *)(rec) + (f)->offset))
 
 /* XAPI sends bools as XML-RPC booleans, but maps and state files of older
@@ -335,18 +331,21 @@ static int record_decode_field(const struct xapi_field *f, const struct xr_value
         return xr_get_int(v, MEMBER(rec, f, int64_t));
     case XAPI_F_BOOL:
         return record_get_bool(v, MEMBER(rec, f, bool));
-    case XAPI_F_DOUBLE:
-        if (xr_get_double(v, MEMBER(rec, f, double)) == 0) {
-            return 0;
-        } else {
-            int64_t i;
+    case XAPI_F_DOUBLE: {
+        /* Copied byte-wise: the record is addressed through its field
+         * table, and memcpy keeps that free of type-punned pointers. */
+        double d;
+        int64_t i;
 
+        if (xr_get_double(v, &d) < 0) {
             if (xr_get_int(v, &i) < 0) {
                 return -EINVAL;
             }
-            *MEMBER(rec, f, double) = (double)i;
-            return 0;
+            d = (double)i;
         }
+        memcpy((char *)rec + f->offset, &d, sizeof d);
+        return 0;
+    }
     case XAPI_F_STRV: {
         struct xapi_strv *sv = MEMBER(rec, f, struct xapi_strv);
 
@@ -399,8 +398,8 @@ int xapi_record_decode(const struct xapi_class *cls, const char *ref, const stru
     int r = 0;
 
     if (xr_type(v) != XR_STRUCT) {
-        xlog_err("%s record%s%s is a %s, not a struct", cls->name, ref ? " " : "",
-                 ref ? ref : "", v ? xr_type_name(xr_type(v)) : "missing value");
+        xlog_err("%s record%s%s is a %s, not a struct", cls->name, ref ? " " : "", ref ? ref : "",
+                 v ? xr_type_name(xr_type(v)) : "missing value");
         return -EINVAL;
     }
     if (ref) {
@@ -419,8 +418,8 @@ int xapi_record_decode(const struct xapi_class *cls, const char *ref, const stru
         }
         r = record_decode_field(f, fv, rec);
         if (r == -EINVAL) {
-            xlog_err("%s record %s: field %s has an unexpected %s value", cls->name,
-                     ref ? ref : "", f->name, xr_type_name(xr_type(fv)));
+            xlog_err("%s record %s: field %s has an unexpected %s value", cls->name, ref ? ref : "",
+                     f->name, xr_type_name(xr_type(fv)));
         }
         if (r < 0) {
             goto out;
@@ -457,8 +456,12 @@ static struct xr_value *record_encode_field(const struct xapi_field *f, const vo
     }
     case XAPI_F_BOOL:
         return xr_bool(*CMEMBER(rec, f, bool));
-    case XAPI_F_DOUBLE:
-        return xr_double(*CMEMBER(rec, f, double));
+    case XAPI_F_DOUBLE: {
+        double d;
+
+        memcpy(&d, (const char *)rec + f->offset, sizeof d);
+        return xr_double(d);
+    }
     case XAPI_F_STRV: {
         const struct xapi_strv *sv = CMEMBER(rec, f, struct xapi_strv);
         struct xr_value *arr = xr_array();
@@ -496,8 +499,7 @@ int xapi_record_encode(const struct xapi_class *cls, const void *rec, struct xr_
         return -ENOMEM;
     }
     for (size_t i = 0; i < cls->n_fields; i++) {
-        if (xr_struct_set(st, cls->fields[i].name, record_encode_field(&cls->fields[i], rec)) <
-            0) {
+        if (xr_struct_set(st, cls->fields[i].name, record_encode_field(&cls->fields[i], rec)) < 0) {
             xr_free(st);
             return -ENOMEM;
         }
@@ -583,8 +585,7 @@ void xapi_record_list_clear(struct xapi_record_list *list)
     list->items = NULL;
 }
 
-static void *record_list_find(const struct xapi_record_list *list, size_t offset,
-                              const char *key)
+static void *record_list_find(const struct xapi_record_list *list, size_t offset, const char *key)
 {
     for (size_t i = 0; key && i < list->n; i++) {
         char *rec = (char *)list->items + i * list->cls->size;
@@ -603,7 +604,7 @@ void *xapi_record_list_find_ref(const struct xapi_record_list *list, const char 
 }
 
 #define UUID_FOLLOWS_REF(st)                                                                       \
-    _Static_assert(offsetof(struct st, ref) == 0 && offsetof(struct st, uuid) == sizeof(char *),  \
+    _Static_assert(offsetof(struct st, ref) == 0 && offsetof(struct st, uuid) == sizeof(char *),   \
                    #st " must start with ref then uuid")
 UUID_FOLLOWS_REF(xapi_pif);
 UUID_FOLLOWS_REF(xapi_network);

@@ -141,11 +141,11 @@ static void test_mkdir_p(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_read_limit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_write_keeps_old, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_write_then_read, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_read_limit, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_failed_write_keeps_old, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_mkdir_p, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

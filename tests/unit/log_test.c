@@ -85,9 +85,9 @@ static void test_errno_preserved(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plain_lines_on_stderr),
-        cmocka_unit_test(test_levels),
-        cmocka_unit_test(test_errno_preserved),
+            cmocka_unit_test(test_plain_lines_on_stderr),
+            cmocka_unit_test(test_levels),
+            cmocka_unit_test(test_errno_preserved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,12 +78,12 @@ static void test_too_long(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_root),
-        cmocka_unit_test(test_explicit_root_strips_slashes),
-        cmocka_unit_test(test_env_root),
-        cmocka_unit_test(test_relative_root_rejected),
-        cmocka_unit_test(test_relative_path_joined),
-        cmocka_unit_test(test_too_long),
+            cmocka_unit_test(test_default_root),
+            cmocka_unit_test(test_explicit_root_strips_slashes),
+            cmocka_unit_test(test_env_root),
+            cmocka_unit_test(test_relative_root_rejected),
+            cmocka_unit_test(test_relative_path_joined),
+            cmocka_unit_test(test_too_long),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -242,16 +242,16 @@ static int quiet(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_decode_pif_from_wire),
-        cmocka_unit_test(test_ints_as_xmlrpc_ints),
-        cmocka_unit_test(test_wrong_type_is_an_error),
-        cmocka_unit_test(test_encode_uses_wire_forms),
-        cmocka_unit_test(test_list_decode_and_find),
-        cmocka_unit_test(test_list_decode_rejects_bad_member),
-        cmocka_unit_test(test_class_lookup),
-        cmocka_unit_test(test_map_and_strv_helpers),
-        cmocka_unit_test(test_bool_from_string),
-        cmocka_unit_test(test_datetime_wire_form),
+            cmocka_unit_test(test_decode_pif_from_wire),
+            cmocka_unit_test(test_ints_as_xmlrpc_ints),
+            cmocka_unit_test(test_wrong_type_is_an_error),
+            cmocka_unit_test(test_encode_uses_wire_forms),
+            cmocka_unit_test(test_list_decode_and_find),
+            cmocka_unit_test(test_list_decode_rejects_bad_member),
+            cmocka_unit_test(test_class_lookup),
+            cmocka_unit_test(test_map_and_strv_helpers),
+            cmocka_unit_test(test_bool_from_string),
+            cmocka_unit_test(test_datetime_wire_form),
     };
     return cmocka_run_group_tests(tests, quiet, NULL);
 }

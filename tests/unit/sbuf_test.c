@@ -87,11 +87,11 @@ static void test_overflow_is_an_error(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_append_and_steal),
-        cmocka_unit_test(test_grows_past_many_doublings),
-        cmocka_unit_test(test_xml_escape),
-        cmocka_unit_test(test_steal_empty_and_reset),
-        cmocka_unit_test(test_overflow_is_an_error),
+            cmocka_unit_test(test_append_and_steal),
+            cmocka_unit_test(test_grows_past_many_doublings),
+            cmocka_unit_test(test_xml_escape),
+            cmocka_unit_test(test_steal_empty_and_reset),
+            cmocka_unit_test(test_overflow_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -311,7 +311,7 @@ int sim_db_check_member(const struct xapi_class *cls, const char *field, const s
     }
     if (want) {
         sim_set_err(err, errlen, "%s.%s must be %s (found %s)", cls->name, field, want,
-                xr_type_name(t));
+                    xr_type_name(t));
         return -EINVAL;
     }
     return 0;
@@ -576,7 +576,7 @@ int sim_db_parse(const char *buf, size_t len, struct sim_db **out, char *err, si
     }
     if (xr_type(root) != XR_STRUCT) {
         sim_set_err(err, errlen, "the document must be a struct of classes (found %s)",
-                xr_type_name(xr_type(root)));
+                    xr_type_name(xr_type(root)));
         r = -EBADMSG;
         goto out;
     }
@@ -597,7 +597,7 @@ int sim_db_parse(const char *buf, size_t len, struct sim_db **out, char *err, si
         }
         if (xr_type(tv) != XR_STRUCT) {
             sim_set_err(err, errlen, "class %s must be a struct of records (found %s)", name,
-                    xr_type_name(xr_type(tv)));
+                        xr_type_name(xr_type(tv)));
             r = -EBADMSG;
             goto out;
         }
@@ -641,7 +641,7 @@ int sim_db_load(const char *path, struct sim_db **out, char *err, size_t errlen)
     }
     if (r < 0) {
         sim_set_err(err, errlen, "cannot read %s: %s", path,
-                r == -E2BIG ? "larger than 64 MiB" : strerror(-r));
+                    r == -E2BIG ? "larger than 64 MiB" : strerror(-r));
         return r;
     }
     r = sim_db_parse(buf, len, out, err, errlen);

@@ -64,7 +64,6 @@ int sim_db_insert_typed(struct sim_db *db, const struct xapi_class *cls, const v
 int sim_db_set_field(struct sim_db *db, const struct xapi_class *cls, const char *ref,
                      const char *field, struct xr_value *v);
 
-
 /* Checks that the value of member "field" has the wire type of the
  * class's field of that name (members unknown to the class are accepted).
  * Returns 0 or -EINVAL with a one-line reason in "err". */

@@ -37,7 +37,7 @@ static int seed_insert(struct sim_db *db, const struct xapi_class *cls, const vo
         sim_set_err(err, errlen, "%s %s: duplicate ref or uuid", cls->name, ref ? ref : "");
     } else if (r == -EINVAL) {
         sim_set_err(err, errlen, "%s %s: incomplete record (no ref or uuid)", cls->name,
-                 ref ? ref : "");
+                    ref ? ref : "");
     } else if (r < 0) {
         sim_set_err(err, errlen, "%s %s: %s", cls->name, ref ? ref : "", strerror(-r));
     }
@@ -214,8 +214,8 @@ static int seed_vlans(struct sim_db *db, const struct dbcache *cache, char *err,
 
         if (!untagged || untagged->vlan < 0) {
             sim_set_err(err, errlen, "VLAN %s: untagged PIF %s is %s", src->ref,
-                     src->untagged_pif ? src->untagged_pif : "(none)",
-                     untagged ? "not a VLAN PIF" : "not in the cache");
+                        src->untagged_pif ? src->untagged_pif : "(none)",
+                        untagged ? "not a VLAN PIF" : "not in the cache");
             return -EINVAL;
         }
         v.tag = untagged->vlan;
