@@ -16,7 +16,7 @@
 
 enum xr_type {
     XR_NIL,
-    XR_INT,      /* <int> and <i4>; 64-bit range accepted on decode. */
+    XR_INT, /* From <int>, <i4> or <i8>, 64 bits; encoded as <i8> outside int32. */
     XR_BOOL,
     XR_STRING,
     XR_DOUBLE,
@@ -29,8 +29,9 @@ enum xr_type {
 struct xr_value;
 
 /* Constructors.  Each returns NULL on allocation failure (or, for
- * xr_datetime(), when "iso" is not of the form YYYYMMDDTHH:MM:SS with an
- * optional zone suffix). */
+ * xr_datetime(), when "iso" is not of the form YYYYMMDDTHH:MM:SS or
+ * YYYY-MM-DDTHH:MM:SS with an optional zone suffix: "Z", "+hh:mm" or
+ * "-hh:mm"). */
 struct xr_value *xr_nil(void);
 struct xr_value *xr_int(int64_t i);
 struct xr_value *xr_bool(bool b);
@@ -67,6 +68,8 @@ int xr_struct_set_bool(struct xr_value *st, const char *key, bool b);
 /* Removes member "key" if present.  Returns true if it was. */
 bool xr_struct_remove(struct xr_value *st, const char *key);
 
+/* The type of "v"; XR_NIL when "v" is NULL, so that an absent member reads
+ * as nil. */
 enum xr_type xr_type(const struct xr_value *v);
 const char *xr_type_name(enum xr_type type);
 
@@ -100,9 +103,9 @@ bool xr_equal(const struct xr_value *a, const struct xr_value *b);
 
 /* Limits applied while decoding. */
 struct xr_limits {
-    size_t max_size;     /* Bytes of input. */
-    unsigned max_depth;  /* Nesting of arrays and structs. */
-    size_t max_values;   /* Values in the whole document. */
+    size_t max_size;    /* Bytes of input. */
+    unsigned max_depth; /* Nesting of arrays and structs. */
+    size_t max_values;  /* Values in the whole document. */
 };
 
 /* 64 MiB, depth 64, 4 million values: room for get_all_records of a big
@@ -110,15 +113,20 @@ struct xr_limits {
 extern const struct xr_limits xr_default_limits;
 
 /* Encoders.  Each writes a complete XML document into a new buffer that the
- * caller frees, and returns 0 or -ENOMEM (-EINVAL for bad arguments).
- * "params" is an XR_ARRAY of parameters (NULL for none). */
+ * caller frees, and returns 0 or -ENOMEM (-EINVAL for bad arguments, "out"
+ * NULL included, or for a value XML-RPC cannot carry, such as text that is
+ * not XML characters or a non-finite double).  "len" may be NULL.  On
+ * failure "*out" is NULL and xr_last_error() says why.  "params" is an
+ * XR_ARRAY of parameters (NULL for none).  A NULL "reason" in
+ * xr_encode_fault() means "". */
 int xr_encode_call(const char *method, const struct xr_value *params, char **out, size_t *len);
 int xr_encode_response(const struct xr_value *result, char **out, size_t *len);
 int xr_encode_fault(int code, const char *reason, char **out, size_t *len);
 
 /* Decodes a <methodCall>.  On success "*method" (caller frees) and "*params"
  * (an XR_ARRAY, caller frees) are set.  "limits" NULL means the defaults.
- * Returns 0, -EBADMSG (malformed), -E2BIG (over a limit) or -ENOMEM. */
+ * Returns 0, -EBADMSG (malformed), -E2BIG (over a limit), -ENOMEM, or
+ * -EINVAL when an output pointer is NULL. */
 int xr_decode_call(const char *buf, size_t len, const struct xr_limits *limits, char **method,
                    struct xr_value **params);
 
@@ -131,7 +139,8 @@ void xr_fault_clear(struct xr_fault *fault);
 
 /* Decodes a <methodResponse>.  Returns 0 with "*result" set (caller frees),
  * 1 when the response is a fault ("fault" filled, "*result" NULL), or
- * -EBADMSG / -E2BIG / -ENOMEM. */
+ * -EBADMSG / -E2BIG / -ENOMEM, or -EINVAL when "result" is NULL.  "fault"
+ * may be NULL when the caller only needs to know that a fault came back. */
 int xr_decode_response(const char *buf, size_t len, const struct xr_limits *limits,
                        struct xr_value **result, struct xr_fault *fault);
 
@@ -141,7 +150,8 @@ int xr_encode_value(const struct xr_value *v, char **out, size_t *len);
 int xr_decode_value(const char *buf, size_t len, const struct xr_limits *limits,
                     struct xr_value **v);
 
-/* A one-line description of the last decode error in this thread. */
+/* A one-line description of the last decode or encode error in this
+ * thread. */
 const char *xr_last_error(void);
 
 #endif
