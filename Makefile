@@ -108,8 +108,8 @@ deps:
 # Unit tests run twice (plain and ASan+UBSan build); integration tests use
 # the plain programs; the fuzz corpora replay under ASan.
 check: deps
-	$(MAKE) all
-	$(MAKE) BUILD=build-asan SANITIZE=1 all
+	$(MAKE) -j$$(nproc) all
+	$(MAKE) -j$$(nproc) BUILD=build-asan SANITIZE=1 all
 	@tests/run-tests.sh build build-asan
 
 bench: all $(BENCHES)
