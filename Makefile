@@ -15,7 +15,7 @@ SANITIZE     ?=
 FUZZ_SECONDS ?= 60
 CC           ?= cc
 
-PKGS    := libxml-2.0 libcurl libmicrohttpd
+PKGS    := libxml-2.0 libcurl libmicrohttpd jansson
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
            -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings
@@ -28,12 +28,18 @@ endif
 
 # Debian packages: build, unit tests, fuzzing, integration peers.
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
-            libmicrohttpd-dev libcmocka-dev iproute2 iputils-ping python3 procps
+            libmicrohttpd-dev libcmocka-dev libjansson-dev iproute2 iputils-ping python3 procps \
+            openvswitch-switch openvswitch-common
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
 XAPI_SRCS := $(sort $(wildcard xapi-bindings/*.c))
 SIM_SRCS  := $(sort $(wildcard xapi-bindings/sim/*.c))
 SIM_LIB_SRCS := $(filter-out xapi-bindings/sim/sim_main.c,$(SIM_SRCS))
+# The switch: each switchd/<name>/ folder is one program, xvs-<name>, built
+# from its main.c plus the folder's other modules (a library unit tests link).
+SWITCHD_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard switchd/*/main.c))))
+SWITCHD_PROGS := $(patsubst switchd/%,$(BUILD)/bin/xvs-%,$(SWITCHD_DIRS))
+SWITCHD_LIBS := $(patsubst switchd/%,$(BUILD)/libswitchd-%.a,$(SWITCHD_DIRS))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
@@ -49,11 +55,12 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
-PROGRAMS := $(if $(SIM_SRCS),$(SIM))
+PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS)
 
 .PHONY: all deps check bench fuzz install clean format cppcheck
 # Keep the objects of pattern-built programs, so rebuilds stay incremental.
 .SECONDARY:
+.SECONDEXPANSION:
 all: $(PROGRAMS) $(UNITS) $(TOOLS) $(REPLAYS)
 
 $(BUILD)/obj/%.o: %.c
@@ -77,7 +84,28 @@ $(SIM): $(BUILD)/obj/xapi-bindings/sim/sim_main.o $(LIBSIM) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(LIBSIM) $(LIBXAPI) $(LIBXVS)
+# The built-in OVSDB schema, compiled into xvs-dbd as a C string.
+$(BUILD)/gen/vswitch_schema.c: switchd/vswitch.ovsschema
+	@mkdir -p $(dir $@)
+	awk 'BEGIN { print "/* Generated from switchd/vswitch.ovsschema by the Makefile. */"; \
+	             print "const char ovsdb_builtin_schema[] =" } \
+	     { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "    \"" $$0 "\\n\"" } \
+	     END { print "    ;" }' $< > $@
+
+$(BUILD)/libswitchd-%.a: $$(call obj,$$(filter-out switchd/$$*/main.c,$$(wildcard switchd/$$*/*.c))) \
+                        $$(if $$(filter dbd,$$*),$(BUILD)/obj/gen/vswitch_schema.o)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/obj/gen/vswitch_schema.o: $(BUILD)/gen/vswitch_schema.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/bin/xvs-%: $(BUILD)/obj/switchd/%/main.o $(BUILD)/libswitchd-%.a $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SWITCHD_LIBS) $(LIBSIM) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
