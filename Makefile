@@ -28,7 +28,7 @@ endif
 
 # Debian packages: build, unit tests, fuzzing, integration peers.
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
-            libmicrohttpd-dev libcmocka-dev libjansson-dev iproute2 iputils-ping python3 procps \
+            libmicrohttpd-dev libcmocka-dev libjansson-dev libxen-dev xenstore-utils iproute2 iputils-ping python3 procps \
             openvswitch-switch openvswitch-common
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
@@ -40,6 +40,11 @@ SIM_LIB_SRCS := $(filter-out xapi-bindings/sim/sim_main.c,$(SIM_SRCS))
 SWITCHD_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard switchd/*/main.c))))
 SWITCHD_PROGS := $(patsubst switchd/%,$(BUILD)/bin/xvs-%,$(SWITCHD_DIRS))
 SWITCHD_LIBS := $(patsubst switchd/%,$(BUILD)/libswitchd-%.a,$(SWITCHD_DIRS))
+# xvs-xenstored, the xenstored of sandboxes: xenstored/main.c plus modules.
+XSD_SRCS := $(sort $(wildcard xenstored/*.c))
+XSD_LIB_SRCS := $(filter-out xenstored/main.c,$(XSD_SRCS))
+XSD := $(if $(XSD_SRCS),$(BUILD)/bin/xvs-xenstored)
+LIBXSD := $(BUILD)/libxenstored.a
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
@@ -55,7 +60,7 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
-PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS)
+PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS) $(XSD)
 
 .PHONY: all deps check bench fuzz install clean format cppcheck
 # Keep the objects of pattern-built programs, so rebuilds stay incremental.
@@ -105,7 +110,16 @@ $(BUILD)/bin/xvs-%: $(BUILD)/obj/switchd/%/main.o $(BUILD)/libswitchd-%.a $(LIBX
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SWITCHD_LIBS) $(LIBSIM) $(LIBXAPI) $(LIBXVS)
+$(LIBXSD): $(call obj,$(XSD_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/xvs-xenstored: $(BUILD)/obj/xenstored/main.o $(LIBXSD) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SWITCHD_LIBS) $(if $(XSD_SRCS),$(LIBXSD)) $(LIBSIM) \
+                  $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
 
