@@ -18,7 +18,7 @@ CC           ?= cc
 PKGS    := libxml-2.0 libcurl libmicrohttpd jansson
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings
+           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -133,7 +133,8 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBXAPI) $(LIBXVS)
 
 # Fuzz targets are also linked with a plain main that replays their corpus,
 # so make check exercises them under ASan without libFuzzer.
-$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(LIBXAPI) $(LIBXVS)
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(SWITCHD_LIBS) \
+                       $(if $(XSD_SRCS),$(LIBXSD)) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
@@ -158,13 +159,16 @@ bench: all $(BENCHES)
 	@bench/run-bench.sh $(BUILD)
 
 # libFuzzer builds, separate from the rest; each target runs FUZZ_SECONDS.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -Ixapi-bindings \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) -fsanitize=fuzzer,address,undefined
-fuzz: $(FUZZ_SRCS)
+FUZZ_LIB_SRCS := $(LIB_SRCS) $(XAPI_SRCS) $(XSD_LIB_SRCS) \
+                 $(filter-out switchd/dbd/main.c,$(wildcard switchd/dbd/*.c)) \
+                 $(if $(wildcard switchd/vswitch.ovsschema),$(BUILD)/gen/vswitch_schema.c)
+fuzz: $(FUZZ_SRCS) $(if $(wildcard switchd/vswitch.ovsschema),$(BUILD)/gen/vswitch_schema.c)
 	@mkdir -p build-fuzz
 	@set -e; for f in $(FUZZ_SRCS); do \
 	    n=$$(basename $$f .c); \
-	    clang $(FUZZ_CFLAGS) $$f $(LIB_SRCS) $(XAPI_SRCS) $(LDLIBS) -o build-fuzz/$$n; \
+	    clang $(FUZZ_CFLAGS) $$f $(FUZZ_LIB_SRCS) $(LDLIBS) -o build-fuzz/$$n; \
 	    mkdir -p build-fuzz/corpus-$$n; \
 	    build-fuzz/$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
 	        build-fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
