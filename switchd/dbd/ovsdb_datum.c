@@ -1,0 +1,573 @@
+/* OVSDB atoms and datums (RFC 7047 §5.1); see ovsdb_datum.h. */
+#include "ovsdb_datum.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+bool ovsdb_uuid_valid(const char *s)
+{
+    if (!s || strlen(s) != 36) {
+        return false;
+    }
+    for (int i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return false;
+            }
+        } else if (!isxdigit((unsigned char)s[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void ovsdb_uuid_generate(char buf[37])
+{
+    unsigned char b[16];
+    size_t got = 0;
+
+    while (got < sizeof b) {
+        ssize_t n = getrandom(b + got, sizeof b - got, 0);
+        if (n > 0) {
+            got += (size_t)n;
+        }
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+int ovsdb_atom_cmp(const json_t *a, const json_t *b, enum ovsdb_atype type)
+{
+    switch (type) {
+    case OVSDB_INTEGER: {
+        json_int_t x = json_integer_value(a), y = json_integer_value(b);
+        return x < y ? -1 : x > y;
+    }
+    case OVSDB_REAL: {
+        double x = json_number_value(a), y = json_number_value(b);
+        return x < y ? -1 : x > y;
+    }
+    case OVSDB_BOOLEAN:
+        return (int)json_is_true(a) - (int)json_is_true(b);
+    case OVSDB_STRING:
+    case OVSDB_UUID:
+        return strcmp(json_string_value(a), json_string_value(b));
+    case OVSDB_VOID:
+        break;
+    }
+    return 0;
+}
+
+static const char *type_name(enum ovsdb_atype t)
+{
+    static const char *const names[] = {"void", "integer", "real", "boolean", "string", "uuid"};
+    return names[t];
+}
+
+/* Number of UTF-8 characters (continuation bytes do not count). */
+static size_t utf8_len(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++) {
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    }
+    return n;
+}
+
+int ovsdb_atom_check(const struct ovsdb_base *base, const json_t *atom, json_t **error)
+{
+    switch (base->type) {
+    case OVSDB_INTEGER: {
+        json_int_t v = json_integer_value(atom);
+        if (v < base->min_int || v > base->max_int) {
+            *error = ovsdb_error("constraint violation",
+                                 "%lld is not in the valid range %lld to %lld", (long long)v,
+                                 (long long)base->min_int, (long long)base->max_int);
+            return -EINVAL;
+        }
+        break;
+    }
+    case OVSDB_REAL: {
+        double v = json_number_value(atom);
+        if (v < base->min_real || v > base->max_real) {
+            *error = ovsdb_error("constraint violation", "%g is not in the valid range %g to %g", v,
+                                 base->min_real, base->max_real);
+            return -EINVAL;
+        }
+        break;
+    }
+    case OVSDB_STRING: {
+        size_t n = utf8_len(json_string_value(atom));
+        if (n < base->min_len || n > base->max_len) {
+            *error = ovsdb_error("constraint violation",
+                                 "\"%s\" length %zu is not between %zu and %zu",
+                                 json_string_value(atom), n, base->min_len, base->max_len);
+            return -EINVAL;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    if (base->enum_set) {
+        struct ovsdb_type et;
+        memset(&et, 0, sizeof et);
+        et.key.type = base->type;
+        if (ovsdb_datum_find(&et, base->enum_set, atom) < 0) {
+            char *s = json_dumps(atom, JSON_ENCODE_ANY);
+            *error = ovsdb_error("constraint violation", "%s is not one of the allowed values",
+                                 s ? s : "?");
+            free(s);
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+int ovsdb_atom_from_json(const struct ovsdb_base *base, const json_t *json, bool check,
+                         ovsdb_symbol_fn sym, void *sym_arg, json_t **out, json_t **error)
+{
+    json_t *atom = NULL;
+
+    *out = NULL;
+    switch (base->type) {
+    case OVSDB_INTEGER:
+        if (json_is_integer(json)) {
+            atom = json_integer(json_integer_value(json));
+        }
+        break;
+    case OVSDB_REAL:
+        if (json_is_number(json)) {
+            atom = json_real(json_number_value(json));
+        }
+        break;
+    case OVSDB_BOOLEAN:
+        if (json_is_boolean(json)) {
+            atom = json_boolean(json_is_true(json));
+        }
+        break;
+    case OVSDB_STRING:
+        if (json_is_string(json)) {
+            atom = json_incref((json_t *)json);
+        }
+        break;
+    case OVSDB_UUID:
+        if (json_is_array(json) && json_array_size(json) == 2 &&
+            json_is_string(json_array_get(json, 0)) && json_is_string(json_array_get(json, 1))) {
+            const char *kind = json_string_value(json_array_get(json, 0));
+            const char *val = json_string_value(json_array_get(json, 1));
+            if (!strcmp(kind, "uuid") && ovsdb_uuid_valid(val)) {
+                char low[37];
+                for (int i = 0; i < 37; i++) {
+                    low[i] = (char)tolower((unsigned char)val[i]);
+                }
+                atom = json_string(low);
+            } else if (!strcmp(kind, "named-uuid")) {
+                const char *u = sym ? sym(val, sym_arg) : NULL;
+                if (!u) {
+                    *error = ovsdb_error("syntax error", "unknown named-uuid \"%s\"", val);
+                    return -EINVAL;
+                }
+                atom = json_string(u);
+            }
+        }
+        break;
+    case OVSDB_VOID:
+        break;
+    }
+    if (!atom) {
+        char *s = json_dumps(json, JSON_ENCODE_ANY | JSON_COMPACT);
+        *error = ovsdb_error("syntax error", "expected %s, got %.200s", type_name(base->type),
+                             s ? s : "?");
+        free(s);
+        return -EINVAL;
+    }
+    if (check && ovsdb_atom_check(base, atom, error)) {
+        json_decref(atom);
+        return -EINVAL;
+    }
+    *out = atom;
+    return 0;
+}
+
+static bool is_map(const struct ovsdb_type *type)
+{
+    return type->value.type != OVSDB_VOID;
+}
+
+static const json_t *elem_key(const struct ovsdb_type *type, const json_t *e)
+{
+    return is_map(type) ? json_array_get(e, 0) : e;
+}
+
+static int elem_cmp(const struct ovsdb_type *type, const json_t *a, const json_t *b)
+{
+    return ovsdb_atom_cmp(elem_key(type, a), elem_key(type, b), type->key.type);
+}
+
+static const struct ovsdb_type *sort_type;
+
+static int qsort_cmp(const void *a, const void *b)
+{
+    return elem_cmp(sort_type, *(json_t *const *)a, *(json_t *const *)b);
+}
+
+int ovsdb_datum_sort(const struct ovsdb_type *type, json_t *arr)
+{
+    size_t n = json_array_size(arr), i;
+    json_t **v;
+    int r = 0;
+
+    if (n < 2) {
+        return 0;
+    }
+    v = malloc(n * sizeof *v);
+    if (!v) {
+        return -ENOMEM;
+    }
+    for (i = 0; i < n; i++) {
+        v[i] = json_incref(json_array_get(arr, i));
+    }
+    /* The event loop is single-threaded, so a static comparison context is safe. */
+    sort_type = type;
+    qsort(v, n, sizeof *v, qsort_cmp);
+    for (i = 0; i < n; i++) {
+        if (i && !elem_cmp(type, v[i - 1], v[i])) {
+            r = -EEXIST;
+        }
+        json_array_set_new(arr, i, v[i]);
+    }
+    free(v);
+    return r;
+}
+
+long ovsdb_datum_find(const struct ovsdb_type *type, const json_t *datum, const json_t *key)
+{
+    size_t lo = 0, hi = json_array_size(datum);
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = ovsdb_atom_cmp(elem_key(type, json_array_get(datum, mid)), key, type->key.type);
+        if (!c) {
+            return (long)mid;
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return -1;
+}
+
+int ovsdb_datum_check(const struct ovsdb_type *type, const json_t *datum, json_t **error)
+{
+    size_t n = json_array_size(datum), i;
+
+    if (n < type->n_min || n > type->n_max) {
+        *error = ovsdb_error("constraint violation", "%zu values where %u to %u are allowed", n,
+                             type->n_min, type->n_max);
+        return -EINVAL;
+    }
+    for (i = 0; i < n; i++) {
+        const json_t *e = json_array_get(datum, i);
+        if (ovsdb_atom_check(&type->key, elem_key(type, e), error)) {
+            return -EINVAL;
+        }
+        if (is_map(type) && ovsdb_atom_check(&type->value, json_array_get(e, 1), error)) {
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int parse_elem(const struct ovsdb_type *type, const json_t *j, bool check,
+                      ovsdb_symbol_fn sym, void *sym_arg, json_t **out, json_t **error)
+{
+    json_t *k = NULL, *v = NULL;
+
+    if (!is_map(type)) {
+        return ovsdb_atom_from_json(&type->key, j, check, sym, sym_arg, out, error);
+    }
+    if (!json_is_array(j) || json_array_size(j) != 2) {
+        *error = ovsdb_error("syntax error", "%s", "a map element must be [key, value]");
+        return -EINVAL;
+    }
+    if (ovsdb_atom_from_json(&type->key, json_array_get(j, 0), check, sym, sym_arg, &k, error) ||
+        ovsdb_atom_from_json(&type->value, json_array_get(j, 1), check, sym, sym_arg, &v, error)) {
+        json_decref(k);
+        return -EINVAL;
+    }
+    *out = json_pack("[oo]", k, v);
+    return 0;
+}
+
+int ovsdb_datum_from_json(const struct ovsdb_type *type, const json_t *json, bool relaxed,
+                          ovsdb_symbol_fn sym, void *sym_arg, json_t **out, json_t **error)
+{
+    const json_t *elems = NULL;
+    json_t *arr, *e;
+    const char *tag = json_is_array(json) && json_array_size(json) == 2
+                              ? json_string_value(json_array_get(json, 0))
+                              : NULL;
+    size_t i;
+
+    *out = NULL;
+    *error = NULL;
+    arr = json_array();
+    if (!arr) {
+        *error = ovsdb_error("syntax error", "%s", "out of memory");
+        return -ENOMEM;
+    }
+    if (is_map(type)) {
+        if (!tag || strcmp(tag, "map") || !json_is_array(json_array_get(json, 1))) {
+            *error = ovsdb_error("syntax error", "%s", "expected [\"map\", [...]]");
+            goto err;
+        }
+        elems = json_array_get(json, 1);
+    } else if (tag && !strcmp(tag, "set")) {
+        elems = json_array_get(json, 1);
+        if (!json_is_array(elems)) {
+            *error = ovsdb_error("syntax error", "%s", "expected [\"set\", [...]]");
+            goto err;
+        }
+    }
+    if (elems) {
+        json_array_foreach(elems, i, e)
+        {
+            json_t *x;
+            if (parse_elem(type, e, !relaxed, sym, sym_arg, &x, error)) {
+                goto err;
+            }
+            json_array_append_new(arr, x);
+        }
+    } else {
+        json_t *x;
+        if (parse_elem(type, json, !relaxed, sym, sym_arg, &x, error)) {
+            goto err;
+        }
+        json_array_append_new(arr, x);
+    }
+    if (ovsdb_datum_sort(type, arr)) {
+        *error = ovsdb_error("constraint violation", "%s",
+                             is_map(type) ? "map has duplicate key" : "set has duplicate value");
+        goto err;
+    }
+    if (!relaxed) {
+        size_t n = json_array_size(arr);
+        if (n < type->n_min || n > type->n_max) {
+            *error = ovsdb_error("constraint violation", "%zu values where %u to %u are allowed", n,
+                                 type->n_min, type->n_max);
+            goto err;
+        }
+    }
+    *out = arr;
+    return 0;
+
+err:
+    json_decref(arr);
+    return -EINVAL;
+}
+
+static json_t *atom_to_json(enum ovsdb_atype t, const json_t *atom)
+{
+    if (t == OVSDB_UUID) {
+        return json_pack("[sO]", "uuid", atom);
+    }
+    return json_incref((json_t *)atom);
+}
+
+json_t *ovsdb_datum_to_json(const struct ovsdb_type *type, const json_t *datum)
+{
+    json_t *arr, *e;
+    size_t i;
+
+    if (is_map(type)) {
+        arr = json_array();
+        json_array_foreach(datum, i, e)
+        {
+            json_array_append_new(
+                    arr, json_pack("[oo]", atom_to_json(type->key.type, json_array_get(e, 0)),
+                                   atom_to_json(type->value.type, json_array_get(e, 1))));
+        }
+        return json_pack("[so]", "map", arr);
+    }
+    if (json_array_size(datum) == 1) {
+        return atom_to_json(type->key.type, json_array_get(datum, 0));
+    }
+    arr = json_array();
+    json_array_foreach(datum, i, e)
+    {
+        json_array_append_new(arr, atom_to_json(type->key.type, e));
+    }
+    return json_pack("[so]", "set", arr);
+}
+
+static json_t *default_atom(enum ovsdb_atype t)
+{
+    switch (t) {
+    case OVSDB_INTEGER:
+        return json_integer(0);
+    case OVSDB_REAL:
+        return json_real(0.0);
+    case OVSDB_BOOLEAN:
+        return json_false();
+    case OVSDB_STRING:
+        return json_string("");
+    default:
+        return json_string("00000000-0000-0000-0000-000000000000");
+    }
+}
+
+json_t *ovsdb_datum_default(const struct ovsdb_type *type)
+{
+    json_t *arr = json_array();
+
+    if (type->n_min > 0) {
+        if (is_map(type)) {
+            json_array_append_new(arr, json_pack("[oo]", default_atom(type->key.type),
+                                                 default_atom(type->value.type)));
+        } else {
+            json_array_append_new(arr, default_atom(type->key.type));
+        }
+    }
+    return arr;
+}
+
+bool ovsdb_datum_is_default(const struct ovsdb_type *type, const json_t *datum)
+{
+    json_t *d;
+    bool eq;
+
+    if (type->n_min == 0) {
+        return json_array_size(datum) == 0;
+    }
+    d = ovsdb_datum_default(type);
+    eq = !ovsdb_datum_cmp(type, d, datum);
+    json_decref(d);
+    return eq;
+}
+
+static int full_cmp(const struct ovsdb_type *type, const json_t *a, const json_t *b)
+{
+    int c = elem_cmp(type, a, b);
+    if (!c && is_map(type)) {
+        c = ovsdb_atom_cmp(json_array_get(a, 1), json_array_get(b, 1), type->value.type);
+    }
+    return c;
+}
+
+int ovsdb_datum_cmp(const struct ovsdb_type *type, const json_t *a, const json_t *b)
+{
+    size_t na = json_array_size(a), nb = json_array_size(b), i;
+
+    for (i = 0; i < na && i < nb; i++) {
+        int c = full_cmp(type, json_array_get(a, i), json_array_get(b, i));
+        if (c) {
+            return c;
+        }
+    }
+    return na < nb ? -1 : na > nb;
+}
+
+/* True if "a" holds element "e" (for maps, with the same value). */
+static bool holds(const struct ovsdb_type *type, const json_t *a, const json_t *e)
+{
+    long i = ovsdb_datum_find(type, a, elem_key(type, e));
+    return i >= 0 && !full_cmp(type, json_array_get(a, (size_t)i), e);
+}
+
+bool ovsdb_datum_includes(const struct ovsdb_type *type, const json_t *a, const json_t *b)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(b, i, e)
+    {
+        if (!holds(type, a, e)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+bool ovsdb_datum_excludes(const struct ovsdb_type *type, const json_t *a, const json_t *b)
+{
+    size_t i;
+    json_t *e;
+
+    json_array_foreach(b, i, e)
+    {
+        if (holds(type, a, e)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+json_t *ovsdb_datum_diff(const struct ovsdb_type *type, const json_t *old, const json_t *new_)
+{
+    json_t *diff, *e;
+    size_t i;
+
+    /* A scalar column's diff is simply its new value. */
+    if (type->n_min == 1 && type->n_max == 1) {
+        return json_incref((json_t *)new_);
+    }
+    diff = json_array();
+    /* Elements of old that are gone or whose map value changed: for sets the
+     * removed element; for maps the old pair when the key is gone. */
+    json_array_foreach(old, i, e)
+    {
+        long j = ovsdb_datum_find(type, new_, elem_key(type, e));
+        if (j < 0) {
+            json_array_append(diff, e);
+        }
+    }
+    json_array_foreach(new_, i, e)
+    {
+        if (!holds(type, old, e)) {
+            json_array_append(diff, e);
+        }
+    }
+    ovsdb_datum_sort(type, diff);
+    return diff;
+}
+
+json_t *ovsdb_datum_apply_diff(const struct ovsdb_type *type, const json_t *old, const json_t *diff)
+{
+    json_t *out, *e;
+    size_t i;
+
+    if (type->n_min == 1 && type->n_max == 1) {
+        return json_incref((json_t *)diff);
+    }
+    out = json_array();
+    /* Elements named by the diff go (same value) or take the diff's value. */
+    json_array_foreach(old, i, e)
+    {
+        long j = ovsdb_datum_find(type, diff, elem_key(type, e));
+        if (j < 0) {
+            json_array_append(out, e);
+        } else if (is_map(type) && !holds(type, old, json_array_get(diff, (size_t)j))) {
+            json_array_append(out, json_array_get(diff, (size_t)j));
+        }
+    }
+    /* Elements of the diff whose key is new are added. */
+    json_array_foreach(diff, i, e)
+    {
+        if (ovsdb_datum_find(type, old, elem_key(type, e)) < 0) {
+            json_array_append(out, e);
+        }
+    }
+    ovsdb_datum_sort(type, out);
+    return out;
+}

@@ -1,0 +1,499 @@
+/* The append-only journal of xvs-dbd; see ovsdb_journal.h. */
+#include "ovsdb_journal.h"
+
+#include "fsutil.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Whole journal files above this are refused (a corrupt size, not a database). */
+#define JOURNAL_MAX_FILE (1ll << 32)
+
+/* Automatic compaction starts above this size. */
+#define JOURNAL_COMPACT_MIN (16ll << 20)
+
+struct ovsdb_journal {
+    char *path;
+    int fd;
+    long long size;
+    unsigned long records;
+    json_t *schema;
+    long long base_size; /* Size right after the last load or compaction. */
+    bool converted;      /* Loaded from an Open vSwitch file: rewrite it as ours. */
+};
+
+unsigned long ovsdb_journal_crc32(const void *data, size_t len)
+{
+    static unsigned long table[256];
+    const unsigned char *p = data;
+    unsigned long crc = 0xffffffffu;
+
+    if (!table[1]) {
+        for (unsigned long i = 0; i < 256; i++) {
+            unsigned long c = i;
+            for (int k = 0; k < 8; k++) {
+                c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+            }
+            table[i] = c;
+        }
+    }
+    while (len--) {
+        crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    }
+    return crc ^ 0xffffffffu;
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Serialises one record with its header into a new buffer. */
+static char *format_record(const json_t *record, size_t *len)
+{
+    char *body = json_dumps(record, JSON_COMPACT | JSON_ENCODE_ANY), *out;
+    size_t blen;
+    int n;
+
+    if (!body) {
+        return NULL;
+    }
+    blen = strlen(body);
+    n = asprintf(&out, "XVSJ %zu %08lx\n%s\n", blen, ovsdb_journal_crc32(body, blen), body);
+    free(body);
+    if (n < 0) {
+        return NULL;
+    }
+    *len = (size_t)n;
+    return out;
+}
+
+static int write_record(int fd, const json_t *record, long long *size)
+{
+    size_t len;
+    char *buf = format_record(record, &len);
+    int r;
+
+    if (!buf) {
+        return -ENOMEM;
+    }
+    r = write_all(fd, buf, len);
+    free(buf);
+    if (!r) {
+        *size += (long long)len;
+    }
+    return r;
+}
+
+/* Parses the record at data[*off]; on success advances *off.  Returns 0,
+ * -ENODATA at a clean end, or -EBADMSG for a torn or corrupt record. */
+static int read_record(const char *data, size_t len, size_t *off, json_t **rec)
+{
+    const char *p = data + *off, *nl, *body;
+    unsigned long crc;
+    size_t blen;
+    json_error_t jerr;
+
+    if (*off == len) {
+        return -ENODATA;
+    }
+    nl = memchr(p, '\n', len - *off);
+    if (!nl || sscanf(p, "XVSJ %zu %lx\n", &blen, &crc) != 2) {
+        return -EBADMSG;
+    }
+    body = nl + 1;
+    if ((size_t)(body - data) + blen + 1 > len || body[blen] != '\n' ||
+        ovsdb_journal_crc32(body, blen) != crc) {
+        return -EBADMSG;
+    }
+    *rec = json_loadb(body, blen, 0, &jerr);
+    if (!*rec) {
+        return -EBADMSG;
+    }
+    *off = (size_t)(body - data) + blen + 1;
+    return 0;
+}
+
+static int sync_dir(const char *path)
+{
+    char *copy = strdup(path);
+    int fd, r = 0;
+
+    if (!copy) {
+        return -ENOMEM;
+    }
+    fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(copy);
+    if (fd < 0) {
+        return -errno;
+    }
+    if (fsync(fd) < 0) {
+        r = -errno;
+    }
+    close(fd);
+    return r;
+}
+
+static int create_file(struct ovsdb_journal *j, const char *schema_json)
+{
+    json_error_t jerr;
+    json_t *schema = json_loads(schema_json, 0, &jerr), *rec;
+    char *tmp = NULL;
+    int fd, r;
+
+    if (!schema) {
+        xlog_err("built-in schema: %s", jerr.text);
+        return -EINVAL;
+    }
+    if (asprintf(&tmp, "%s.tmp", j->path) < 0) {
+        json_decref(schema);
+        return -ENOMEM;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        r = -errno;
+        goto out;
+    }
+    rec = json_pack("{s:O}", "schema", schema);
+    j->size = 0;
+    r = write_record(fd, rec, &j->size);
+    json_decref(rec);
+    if (!r && fsync(fd) < 0) {
+        r = -errno;
+    }
+    close(fd);
+    if (!r && rename(tmp, j->path) < 0) {
+        r = -errno;
+    }
+    if (!r) {
+        r = sync_dir(j->path);
+    }
+out:
+    if (r) {
+        xlog_err("%s: cannot create: %s", j->path, strerror(-r));
+        unlink(tmp);
+    }
+    free(tmp);
+    json_decref(schema);
+    return r;
+}
+
+/* Loads a database file written by Open vSwitch's ovsdb-server
+ * ("standalone" format: records "OVSDB JSON <length> <sha1>\n<json>\n"),
+ * so that xvs-dbd can take over an existing conf.db.  The SHA-1 is not
+ * checked; a torn last record fails its length or JSON and is ignored. */
+static int load_ovs(struct ovsdb_journal *j, const char *data, size_t len, struct ovsdb_db **db)
+{
+    struct ovsdb_schema *schema = NULL;
+    json_t *err = NULL;
+    size_t off = 0;
+    bool first = true;
+
+    while (off < len) {
+        const char *p = data + off, *nl = memchr(p, '\n', len - off);
+        json_error_t jerr;
+        size_t blen;
+        json_t *rec;
+        int r = 0;
+        if (!nl || sscanf(p, "OVSDB JSON %zu ", &blen) != 1 ||
+            (size_t)(nl + 1 - data) + blen > len || !(rec = json_loadb(nl + 1, blen, 0, &jerr))) {
+            if (first) {
+                xlog_err("%s: bad Open vSwitch database header", j->path);
+                return -EINVAL;
+            }
+            xlog_warn("%s: ignoring a torn record at offset %zu", j->path, off);
+            break;
+        }
+        off = (size_t)(nl + 1 - data) + blen;
+        while (off < len && data[off] == '\n') {
+            off++;
+        }
+        if (first) {
+            if (ovsdb_schema_from_json(rec, &schema, &err) || ovsdb_db_new(schema, db)) {
+                xlog_err("%s: bad schema", j->path);
+                ovsdb_schema_free(schema);
+                json_decref(err);
+                json_decref(rec);
+                return -EINVAL;
+            }
+            j->schema = rec;
+            first = false;
+            continue;
+        }
+        r = ovsdb_db_replay_ovs(*db, rec);
+        json_decref(rec);
+        if (r) {
+            xlog_err("%s: record at offset %zu does not apply", j->path, off);
+            return -EINVAL;
+        }
+    }
+    if (first) {
+        return -EINVAL;
+    }
+    j->converted = true;
+    xlog_info("%s: converting an Open vSwitch database to the xvs-dbd journal", j->path);
+    return ovsdb_db_reindex(*db);
+}
+
+/* Reads the whole file, builds the database and drops a torn tail. */
+static int load(struct ovsdb_journal *j, struct ovsdb_db **db)
+{
+    struct ovsdb_schema *schema = NULL;
+    json_t *rec = NULL, *err = NULL;
+    char *data = NULL;
+    size_t len = 0, off = 0;
+    int r;
+
+    r = fsu_read_file(j->path, JOURNAL_MAX_FILE, &data, &len);
+    if (r) {
+        xlog_err("%s: %s", j->path, strerror(-r));
+        return r;
+    }
+    if (len >= 11 && !memcmp(data, "OVSDB JSON ", 11)) {
+        r = load_ovs(j, data, len, db);
+        goto out;
+    }
+    if (read_record(data, len, &off, &rec) || !json_object_get(rec, "schema")) {
+        xlog_err("%s: not an xvs-dbd database (no schema record)", j->path);
+        r = -EINVAL;
+        goto out;
+    }
+    if (ovsdb_schema_from_json(json_object_get(rec, "schema"), &schema, &err) ||
+        ovsdb_db_new(schema, db)) {
+        xlog_err("%s: bad schema: %s", j->path,
+                 err ? json_string_value(json_object_get(err, "details")) : "out of memory");
+        ovsdb_schema_free(schema);
+        r = -EINVAL;
+        goto out;
+    }
+    j->schema = json_incref(json_object_get(rec, "schema"));
+    json_decref(rec);
+    rec = NULL;
+    for (;;) {
+        size_t start = off;
+        const json_t *body;
+        r = read_record(data, len, &off, &rec);
+        if (r == -ENODATA) {
+            r = 0;
+            break;
+        }
+        body = json_object_get(rec, "txn");
+        if (!body) {
+            body = json_object_get(rec, "snapshot");
+        }
+        if (r) {
+            /* A crash mid-append leaves a partial last record: drop it. */
+            xlog_warn("%s: dropping %zu bytes of torn or corrupt records at offset %zu", j->path,
+                      len - start, start);
+            if (truncate(j->path, (off_t)start) < 0) {
+                r = -errno;
+                xlog_err("%s: truncate: %s", j->path, strerror(errno));
+                goto out;
+            }
+            off = start;
+            break;
+        }
+        if (!body || ovsdb_db_replay(*db, body)) {
+            /* A whole record with a good checksum that does not apply is not
+             * a torn write: refuse rather than silently lose what follows. */
+            xlog_err("%s: record at offset %zu does not apply to the database", j->path, start);
+            r = -EINVAL;
+            goto out;
+        }
+        j->records++;
+        json_decref(rec);
+        rec = NULL;
+    }
+    j->size = (long long)off;
+    j->base_size = j->size;
+    r = ovsdb_db_reindex(*db);
+out:
+    json_decref(rec);
+    json_decref(err);
+    free(data);
+    if (r) {
+        ovsdb_db_free(*db);
+        *db = NULL;
+    }
+    return r;
+}
+
+int ovsdb_journal_open(const char *path, const char *schema_json, struct ovsdb_journal **out,
+                       struct ovsdb_db **db)
+{
+    struct ovsdb_journal *j = calloc(1, sizeof *j);
+    int r;
+
+    *out = NULL;
+    *db = NULL;
+    if (!j || !(j->path = strdup(path))) {
+        free(j);
+        return -ENOMEM;
+    }
+    j->fd = -1;
+    if (access(path, F_OK) < 0) {
+        r = create_file(j, schema_json);
+        if (r) {
+            goto err;
+        }
+    }
+    r = load(j, db);
+    if (r) {
+        goto err;
+    }
+    if (j->converted) {
+        /* Compaction rewrites the file in our format and opens it locked. */
+        r = ovsdb_journal_compact(j, *db);
+        if (r) {
+            goto err;
+        }
+        *out = j;
+        return 0;
+    }
+    j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (j->fd < 0) {
+        r = -errno;
+        xlog_err("%s: %s", path, strerror(errno));
+        goto err;
+    }
+    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+        r = -errno;
+        xlog_err("%s: locked by another process", path);
+        goto err;
+    }
+    *out = j;
+    return 0;
+err:
+    ovsdb_db_free(*db);
+    *db = NULL;
+    ovsdb_journal_close(j);
+    return r;
+}
+
+int ovsdb_journal_append(struct ovsdb_journal *j, const json_t *record)
+{
+    long long before = j->size;
+    int r = write_record(j->fd, record, &j->size);
+
+    if (!r && fdatasync(j->fd) < 0) {
+        r = -errno;
+    }
+    if (r) {
+        /* Cut off whatever part was written (a full disk, say), so that the
+         * next record does not follow a torn one. */
+        j->size = before;
+        if (ftruncate(j->fd, (off_t)before) < 0) {
+            xlog_err("%s: cannot cut a failed record: %s", j->path, strerror(errno));
+        }
+        xlog_err("%s: write: %s", j->path, strerror(-r));
+    } else {
+        j->records++;
+    }
+    return r;
+}
+
+int ovsdb_journal_compact(struct ovsdb_journal *j, const struct ovsdb_db *db)
+{
+    json_t *rec = NULL;
+    char *tmp = NULL;
+    long long size = 0;
+    int fd = -1, r;
+
+    if (asprintf(&tmp, "%s.tmp", j->path) < 0) {
+        return -ENOMEM;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        r = -errno;
+        goto out;
+    }
+    rec = json_pack("{s:O}", "schema", j->schema);
+    r = write_record(fd, rec, &size);
+    json_decref(rec);
+    if (!r) {
+        rec = json_pack("{s:o}", "snapshot", ovsdb_db_snapshot(db));
+        r = write_record(fd, rec, &size);
+        json_decref(rec);
+    }
+    if (!r && fsync(fd) < 0) {
+        r = -errno;
+    }
+    /* The new file must hold the lock before it replaces the old one. */
+    if (!r && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        r = -errno;
+    }
+    if (!r && rename(tmp, j->path) < 0) {
+        r = -errno;
+    }
+    if (!r) {
+        sync_dir(j->path);
+        if (j->fd >= 0) {
+            close(j->fd);
+        }
+        j->fd = fd;
+        fd = -1;
+        j->size = size;
+        j->base_size = size;
+        j->records = 1;
+    }
+out:
+    if (fd >= 0) {
+        close(fd);
+        unlink(tmp);
+    }
+    if (r) {
+        xlog_err("%s: compaction failed: %s", j->path, strerror(-r));
+    } else {
+        xlog_info("%s: compacted to %lld bytes", j->path, size);
+    }
+    free(tmp);
+    return r;
+}
+
+bool ovsdb_journal_should_compact(const struct ovsdb_journal *j)
+{
+    /* Like ovsdb-server: once the file is large and mostly history. */
+    return j->size > JOURNAL_COMPACT_MIN && j->size > 4 * j->base_size;
+}
+
+long long ovsdb_journal_size(const struct ovsdb_journal *j)
+{
+    return j->size;
+}
+
+unsigned long ovsdb_journal_records(const struct ovsdb_journal *j)
+{
+    return j->records;
+}
+
+void ovsdb_journal_close(struct ovsdb_journal *j)
+{
+    if (!j) {
+        return;
+    }
+    if (j->fd >= 0) {
+        close(j->fd);
+    }
+    json_decref(j->schema);
+    free(j->path);
+    free(j);
+}
