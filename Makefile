@@ -18,7 +18,7 @@ CC           ?= cc
 PKGS    := libxml-2.0 libcurl libmicrohttpd jansson
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd
+           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd -Iswitchd/vsctl
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
