@@ -33,3 +33,7 @@ row "dbcache read, 1,000 PIFs" dbcache_read_1000_pifs py_minidom_read_1000_pifs
 row "dbcache write, 1,000 PIFs" dbcache_write_fsync_1000_pifs py_minidom_write_1000_pifs
 row "PIF.get_all_records, 1,000 PIFs" sim_pif_get_all_records_1000 py_xmlrpc_pif_get_all_records_1000
 echo "(C write includes fsync + rename; the Python anchor writes without fsync.)"
+
+echo
+echo "== OVSDB: ${XVS_BENCH_PORTS:-1000} ports, one transaction each, then as many in one"
+bench/ovsdb-bench.sh "$build" "${XVS_BENCH_PORTS:-1000}"
