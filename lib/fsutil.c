@@ -76,7 +76,7 @@ out:
     return r;
 }
 
-static int fsu_write_all(int fd, const void *data, size_t len)
+int fsu_write_all(int fd, const void *data, size_t len)
 {
     const char *p = data;
 

@@ -16,6 +16,10 @@ int fsu_read_file(const char *path, size_t max_size, char **data, size_t *len);
  * removed on failure.  Returns 0 or a negative errno. */
 int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Writes all "len" bytes of "data" to "fd", retrying short writes and
+ * EINTR.  Returns 0 or a negative errno. */
+int fsu_write_all(int fd, const void *data, size_t len);
+
 /* Creates "path" and its missing parents (like mkdir -p).  0 or -errno. */
 int fsu_mkdir_p(const char *path, mode_t mode);
 

@@ -51,22 +51,6 @@ unsigned long ovsdb_journal_crc32(const void *data, size_t len)
     return crc ^ 0xffffffffu;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            return -errno;
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 /* Serialises one record with its header into a new buffer. */
 static char *format_record(const json_t *record, size_t *len)
 {
@@ -96,7 +80,7 @@ static int write_record(int fd, const json_t *record, long long *size)
     if (!buf) {
         return -ENOMEM;
     }
-    r = write_all(fd, buf, len);
+    r = fsu_write_all(fd, buf, len);
     free(buf);
     if (!r) {
         *size += (long long)len;
