@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "fsutil.h"
 #include "log.h"
 #include "paths.h"
@@ -204,58 +205,6 @@ static int listen_on(struct xsd_server *srv, const char *path, uint32_t domid)
     return rc;
 }
 
-static int write_pidfile(const char *path)
-{
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-    int rc = fsu_write_atomic(path, buf, (size_t)n, 0644);
-
-    if (rc < 0) {
-        xlog_err("Cannot write the pidfile %s: %s", path, strerror(-rc));
-    }
-    return rc;
-}
-
-/* Forks; the parent waits until the child reports it is ready (pidfile
- * written) and exits with 0, or 1 if the child failed.  Returns in the child
- * with the write end of the readiness pipe in *ready_fd. */
-static int detach(int *ready_fd)
-{
-    int fds[2], devnull;
-    pid_t pid;
-    ssize_t n;
-    char byte = 0;
-
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        return -errno;
-    }
-    pid = fork();
-    if (pid < 0) {
-        return -errno;
-    }
-    if (pid > 0) {
-        close(fds[1]);
-        do {
-            n = read(fds[0], &byte, 1);
-        } while (n < 0 && errno == EINTR);
-        _exit(n == 1 && byte == 'R' ? 0 : 1);
-    }
-    close(fds[0]);
-    setsid();
-    if (chdir("/") < 0) {
-        return -errno;
-    }
-    devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (devnull >= 0) {
-        dup2(devnull, STDIN_FILENO);
-        dup2(devnull, STDOUT_FILENO);
-        /* Keep stderr when logging there, so --no-syslog still logs. */
-        close(devnull);
-    }
-    *ready_fd = fds[1];
-    return 0;
-}
-
 int main(int argc, char **argv)
 {
     struct options o = {0};
@@ -319,23 +268,16 @@ int main(int argc, char **argv)
         xlog_err("Cannot create a signalfd: %s", strerror(errno));
         goto out;
     }
-    if (o.detach && (rc = detach(&ready_fd)) < 0) {
-        xlog_err("Cannot detach: %s", strerror(-rc));
+    if (o.detach && (ready_fd = daemon_detach()) < 0) {
         goto out;
     }
     if (pidfile) {
-        if (write_pidfile(pidfile) < 0) {
+        if (daemon_write_pidfile(pidfile) < 0) {
             goto out;
         }
         wrote_pidfile = true;
     }
-    if (ready_fd >= 0) {
-        if (write(ready_fd, "R", 1) != 1) {
-            xlog_warn("Cannot tell the parent process that we are ready");
-        }
-        close(ready_fd);
-        ready_fd = -1;
-    }
+    daemon_ready(&ready_fd);
     xlog_info("Listening on %s", sock);
     rc = xsd_server_run(srv, sfd);
     if (rc < 0) {

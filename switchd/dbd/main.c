@@ -2,6 +2,7 @@
  * configuration database.  One event loop serves the remotes, the control
  * socket and signals; every commit is on disk before it is acknowledged. */
 #include "dbd_server.h"
+#include "daemon.h"
 #include "dbd_unixctl.h"
 #include "evloop.h"
 #include "fsutil.h"
@@ -216,14 +217,6 @@ static void signal_cb(struct evl *loop, int fd, short revents, void *arg)
     }
 }
 
-static int write_pidfile(const char *path)
-{
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
-    mkdir_parent(path);
-    return fsu_write_atomic(path, buf, (size_t)n, 0644);
-}
-
 /* With --monitor the daemon runs as a child that is restarted when it
  * crashes; a clean exit or a termination signal ends the monitor too. */
 static void run_monitor(void)
@@ -255,7 +248,7 @@ int main(int argc, char **argv)
     struct options o;
     struct daemon d;
     char *db_path = NULL, *ctl_path = NULL, *pid_path = NULL, *schema_text = NULL;
-    int ready[2] = {-1, -1}, sfd = -1, rc = 1, r;
+    int ready_fd = -1, sfd = -1, rc = 1;
     sigset_t mask;
 
     memset(&o, 0, sizeof o);
@@ -276,26 +269,8 @@ int main(int argc, char **argv)
         xlog_err("%s: cannot read schema", o.schema);
         goto out;
     }
-    if (o.detach) {
-        pid_t pid;
-        if (pipe2(ready, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
-            xlog_err("detach: %s", strerror(errno));
-            goto out;
-        }
-        if (pid > 0) {
-            /* The parent returns once the daemon is serving (or has failed). */
-            char c = 0;
-            close(ready[1]);
-            rc = read(ready[0], &c, 1) == 1 && c == 'R' ? 0 : 1;
-            goto out;
-        }
-        close(ready[0]);
-        ready[0] = -1;
-        setsid();
-        /* Every path is absolute by now; do not keep a directory busy. */
-        if (chdir("/") < 0) {
-            xlog_warn("chdir /: %s", strerror(errno));
-        }
+    if (o.detach && (ready_fd = daemon_detach()) < 0) {
+        goto out;
     }
     if (o.monitor) {
         run_monitor();
@@ -329,22 +304,21 @@ int main(int argc, char **argv)
         dbd_unixctl_register(d.ctl, "vlog/set", 1, 1, ctl_vlog_set, &d)) {
         goto out;
     }
-    if (pid_path && (r = write_pidfile(pid_path))) {
-        xlog_err("%s: %s", pid_path, strerror(-r));
-        goto out;
+    if (pid_path) {
+        mkdir_parent(pid_path);
+        if (daemon_write_pidfile(pid_path) < 0) {
+            goto out;
+        }
     }
     xlog_info("serving %s", db_path);
-    if (ready[1] >= 0) {
-        int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (write(ready[1], "R", 1) != 1) {
-            xlog_warn("cannot notify the parent");
-        }
-        close(ready[1]);
-        ready[1] = -1;
+    if (ready_fd >= 0) {
+        int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+        daemon_ready(&ready_fd);
+        /* Unlike the other daemons, xvs-dbd detaches from stderr too, so
+         * that a caller capturing its output is not kept waiting. */
         if (null >= 0) {
-            dup2(null, 0);
-            dup2(null, 1);
-            dup2(null, 2);
+            dup2(null, STDERR_FILENO);
             close(null);
         }
     }
@@ -363,11 +337,8 @@ out:
     if (sfd >= 0) {
         close(sfd);
     }
-    if (ready[0] >= 0) {
-        close(ready[0]);
-    }
-    if (ready[1] >= 0) {
-        close(ready[1]);
+    if (ready_fd >= 0) {
+        close(ready_fd);
     }
     free(db_path);
     free(ctl_path);

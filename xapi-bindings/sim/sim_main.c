@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "dbcache.h"
+#include "daemon.h"
 #include "fsutil.h"
 #include "inventory.h"
 #include "log.h"
@@ -306,63 +307,6 @@ static int load_or_seed(const struct sim_opts *o, const char *state_path, struct
     return seed_new_state(o, state_path, db);
 }
 
-static int write_pidfile(const char *path)
-{
-    char text[32];
-    int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
-    int r = fsu_write_atomic(path, text, (size_t)len, 0644);
-
-    if (r < 0) {
-        xlog_err("Cannot write the pidfile %s: %s", path, strerror(-r));
-    }
-    return r;
-}
-
-/* Forks; the parent waits until the child reports that it serves (one
- * byte on "ready_fd") and exits 0, or 1 when the child failed first.
- * Returns, in the child, the write end of that pipe. */
-static int detach(void)
-{
-    int fds[2];
-    pid_t pid;
-    char byte;
-
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        xlog_err("pipe: %s", strerror(errno));
-        return -errno;
-    }
-    pid = fork();
-    if (pid < 0) {
-        xlog_err("fork: %s", strerror(errno));
-        return -errno;
-    }
-    if (pid > 0) {
-        ssize_t n;
-
-        close(fds[1]);
-        do {
-            n = read(fds[0], &byte, 1);
-        } while (n < 0 && errno == EINTR);
-        _exit(n == 1 ? 0 : 1);
-    }
-    close(fds[0]);
-    setsid();
-    return fds[1];
-}
-
-/* Points stdin and stdout at /dev/null (stderr stays: with --no-syslog it
- * carries the log). */
-static void quiet_stdio(void)
-{
-    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        dup2(fd, STDOUT_FILENO);
-        close(fd);
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct sim_opts o = {0};
@@ -414,7 +358,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.detach) {
-        ready_fd = detach();
+        ready_fd = daemon_detach();
         if (ready_fd < 0) {
             goto out;
         }
@@ -428,7 +372,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (pidfile) {
-        if (write_pidfile(pidfile) < 0) {
+        if (daemon_write_pidfile(pidfile) < 0) {
             goto out;
         }
         pid_written = true;
@@ -441,17 +385,7 @@ int main(int argc, char **argv)
     } else {
         xlog_info("Serving XenAPI on %s", unix_path);
     }
-    if (o.detach) {
-        quiet_stdio();
-        if (chdir("/") < 0) {
-            xlog_warn("chdir /: %s", strerror(errno));
-        }
-        if (write(ready_fd, "", 1) != 1) {
-            xlog_warn("Cannot tell the parent that the server is up: %s", strerror(errno));
-        }
-        close(ready_fd);
-        ready_fd = -1;
-    }
+    daemon_ready(&ready_fd);
     if (sim_http_run(http, sfd) == 0) {
         struct signalfd_siginfo si;
 
