@@ -15,10 +15,10 @@ SANITIZE     ?=
 FUZZ_SECONDS ?= 60
 CC           ?= cc
 
-PKGS    := libxml-2.0 libcurl libmicrohttpd jansson
+PKGS    := libxml-2.0 libcurl libmicrohttpd jansson libnl-3.0 libnl-route-3.0 libnl-genl-3.0 xenstore
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
-           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd -Iswitchd/vsctl
+           -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -29,6 +29,7 @@ endif
 # Debian packages: build, unit tests, fuzzing, integration peers.
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libxen-dev xenstore-utils iproute2 iputils-ping python3 procps \
+            libnl-3-dev libnl-route-3-dev libnl-genl-3-dev ethtool ebtables python3-scapy \
             openvswitch-switch openvswitch-common
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
@@ -45,6 +46,12 @@ XSD_SRCS := $(sort $(wildcard xenstored/*.c))
 XSD_LIB_SRCS := $(filter-out xenstored/main.c,$(XSD_SRCS))
 XSD := $(if $(XSD_SRCS),$(BUILD)/bin/xvs-xenstored)
 LIBXSD := $(BUILD)/libxenstored.a
+# Host programs with their XenServer names: libexec/<name>/ and plugins/<name>/
+# folders, each built from its main.c plus the folder's other modules (which
+# also go into a library that unit tests link).
+HOSTPROG_DIRS := $(sort $(patsubst %/,%,$(dir $(wildcard libexec/*/main.c plugins/*/main.c))))
+HOSTPROGS := $(patsubst %,$(BUILD)/%,$(HOSTPROG_DIRS))
+HOSTPROG_LIBS := $(patsubst %,$(BUILD)/lib%.a,$(subst /,-,$(HOSTPROG_DIRS)))
 UNIT_SRCS := $(sort $(wildcard tests/unit/*_test.c))
 TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 BENCH_SRCS:= $(sort $(wildcard bench/*.c))
@@ -66,7 +73,7 @@ PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS) $(XSD)
 # Keep the objects of pattern-built programs, so rebuilds stay incremental.
 .SECONDARY:
 .SECONDEXPANSION:
-all: $(PROGRAMS) $(UNITS) $(TOOLS) $(REPLAYS)
+all: $(PROGRAMS) $(HOSTPROGS) $(UNITS) $(TOOLS) $(REPLAYS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -110,6 +117,22 @@ $(BUILD)/bin/xvs-%: $(BUILD)/obj/switchd/%/main.o $(BUILD)/libswitchd-%.a $(LIBX
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/liblibexec-%.a: $$(call obj,$$(filter-out libexec/$$*/main.c,$$(wildcard libexec/$$*/*.c)))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libplugins-%.a: $$(call obj,$$(filter-out plugins/$$*/main.c,$$(wildcard plugins/$$*/*.c)))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libexec/%: $(BUILD)/obj/libexec/%/main.o $(BUILD)/liblibexec-%.a $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/plugins/%: $(BUILD)/obj/plugins/%/main.o $(BUILD)/libplugins-%.a $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(LIBXSD): $(call obj,$(XSD_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -118,7 +141,7 @@ $(BUILD)/bin/xvs-xenstored: $(BUILD)/obj/xenstored/main.o $(LIBXSD) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(SWITCHD_LIBS) $(if $(XSD_SRCS),$(LIBXSD)) $(LIBSIM) \
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HOSTPROG_LIBS) $(SWITCHD_LIBS) $(if $(XSD_SRCS),$(LIBXSD)) $(LIBSIM) \
                   $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
@@ -133,7 +156,7 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIBXAPI) $(LIBXVS)
 
 # Fuzz targets are also linked with a plain main that replays their corpus,
 # so make check exercises them under ASan without libFuzzer.
-$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(SWITCHD_LIBS) \
+$(BUILD)/fuzz-replay/%: $(BUILD)/obj/tests/fuzz/%.o $(BUILD)/obj/tests/fuzz/replay_main.o $(HOSTPROG_LIBS) $(SWITCHD_LIBS) \
                        $(if $(XSD_SRCS),$(LIBXSD)) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -16,6 +16,11 @@
 #define PATHS_OVSDB_SOCKET    "/var/run/openvswitch/db.sock"
 #define PATHS_XENSTORED_SOCK  "/var/run/xenstored/socket"
 #define PATHS_XAPI_PLUGIN_DIR "/etc/xapi.d/plugins"
+#define PATHS_XENOPSD_DIR     "/var/run/nonpersistent/xenopsd"
+#define PATHS_EBTABLES_LOCK   "/var/lock/ebtables.lock"
+#define PATHS_VIF_HOOK        "/etc/xapi.d/vif-hotplug"
+#define PATHS_OVS_MODULE      "/sys/module/openvswitch"
+#define PATHS_LIBEXEC         "/opt/xensource/libexec"
 
 /* Sets the root prefix.  "root" NULL or empty means: take XVS_ROOT from the
  * environment, or "/".  The prefix must be an absolute path.  Returns 0 or

@@ -36,7 +36,7 @@ for b in "${builds[@]}"; do
         name="$tag/$(basename "$t")"
         log="$log_dir/${name//\//_}.log"
         echo "== unit $name"
-        XVS_SRC=$src "$t" >"$log" 2>&1
+        XVS_SRC=$src XVS_BIN=$src/$b/bin XVS_TOOLS=$src/$b/tests "$t" >"$log" 2>&1
         rc=$?
         grep -E '^\[  (FAILED|  OK  |PASSED)|^\[ +ERROR|Failure!|runtime error|AddressSanitizer' "$log" \
             | grep -v '^\[       OK \]' | sed 's/^/   /'

@@ -1,4 +1,4 @@
-/* Unit tests for switchd/vsctl/vsctl_value.c: schema types, the command-line
+/* Unit tests for lib/vsctl_value.c: schema types, the command-line
  * value syntax, constraint checks and ovs-vsctl's printed form. */
 #include <stdarg.h>
 #include <stddef.h>
