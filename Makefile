@@ -46,6 +46,11 @@ XSD_SRCS := $(sort $(wildcard xenstored/*.c))
 XSD_LIB_SRCS := $(filter-out xenstored/main.c,$(XSD_SRCS))
 XSD := $(if $(XSD_SRCS),$(BUILD)/bin/xvs-xenstored)
 LIBXSD := $(BUILD)/libxenstored.a
+# xe, the XenAPI command line: xapi-bindings/xe/main.c plus modules.
+XE_SRCS := $(sort $(wildcard xapi-bindings/xe/*.c))
+XE_LIB_SRCS := $(filter-out xapi-bindings/xe/main.c,$(XE_SRCS))
+XE := $(if $(XE_SRCS),$(BUILD)/bin/xe)
+LIBXE := $(BUILD)/libxe.a
 # Host programs with their XenServer names: libexec/<name>/ and plugins/<name>/
 # folders, each built from its main.c plus the folder's other modules (which
 # also go into a library that unit tests link).
@@ -67,7 +72,7 @@ UNITS   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 TOOLS   := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(TOOL_SRCS))
 BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
-PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS) $(XSD)
+PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS) $(XSD) $(XE)
 
 .PHONY: all deps check bench fuzz install clean format cppcheck
 # Keep the objects of pattern-built programs, so rebuilds stay incremental.
@@ -133,6 +138,14 @@ $(BUILD)/plugins/%: $(BUILD)/obj/plugins/%/main.o $(BUILD)/libplugins-%.a $(LIBX
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(LIBXE): $(call obj,$(XE_LIB_SRCS))
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/xe: $(BUILD)/obj/xapi-bindings/xe/main.o $(LIBXE) $(LIBXAPI) $(LIBXVS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
 $(LIBXSD): $(call obj,$(XSD_LIB_SRCS))
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -141,7 +154,8 @@ $(BUILD)/bin/xvs-xenstored: $(BUILD)/obj/xenstored/main.o $(LIBXSD) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HOSTPROG_LIBS) $(SWITCHD_LIBS) $(if $(XSD_SRCS),$(LIBXSD)) $(LIBSIM) \
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(HOSTPROG_LIBS) $(SWITCHD_LIBS) $(if $(XSD_SRCS),$(LIBXSD)) \
+                  $(if $(XE_SRCS),$(LIBXE)) $(LIBSIM) \
                   $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lcmocka -o $@
