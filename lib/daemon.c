@@ -2,6 +2,9 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,4 +82,28 @@ int daemon_write_pidfile(const char *path)
         xlog_err("Cannot write the pidfile %s: %s", path, strerror(-r));
     }
     return r;
+}
+
+void daemon_monitor(void)
+{
+    for (;;) {
+        int status;
+        pid_t pid = fork();
+        if (pid <= 0) {
+            if (pid < 0) {
+                xlog_err("fork: %s", strerror(errno));
+                exit(1);
+            }
+            return;
+        }
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+        }
+        if (WIFEXITED(status) ||
+            (WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT ||
+                                     WTERMSIG(status) == SIGKILL))) {
+            exit(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
+        }
+        xlog_err("daemon died of signal %d, restarting", WTERMSIG(status));
+        sleep(1);
+    }
 }

@@ -24,4 +24,9 @@ void daemon_ready(int *ready_fd);
  * errno, after logging why. */
 int daemon_write_pidfile(const char *path);
 
+/* --monitor: forks the daemon as a child and restarts it, one second later, each time it dies
+ * of a crash signal; a normal exit or SIGTERM/SIGINT/SIGKILL ends the monitor with the child's
+ * status.  Returns in the child; the monitor process never returns. */
+void daemon_monitor(void);
+
 #endif

@@ -531,6 +531,22 @@ static void sleep_until(long long until)
     }
 }
 
+int ovsdbc_fd(const struct ovsdbc *c)
+{
+    return c->rpc ? jsonrpc_fd(c->rpc) : -1;
+}
+
+int ovsdbc_next_attempt_ms(const struct ovsdbc *c)
+{
+    long long left;
+
+    if (c->rpc) {
+        return -1;
+    }
+    left = c->next_attempt - evl_now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
 int ovsdbc_run(struct ovsdbc *c, int timeout_ms)
 {
     long long deadline = timeout_ms >= 0 ? evl_now_ms() + timeout_ms : 0;

@@ -51,6 +51,14 @@ const json_t *ovsdbc_replica_table(const struct ovsdbc *c, const char *table);
  * error (-ENOMEM). */
 int ovsdbc_run(struct ovsdbc *c, int timeout_ms);
 
+/* The socket to poll for input while connected, or -1 while disconnected.  It changes across
+ * reconnects, so event loops look it up again after every ovsdbc_run(). */
+int ovsdbc_fd(const struct ovsdbc *c);
+
+/* Milliseconds until the next reconnection attempt is due (0 if now), or -1 while connected:
+ * the longest an event loop may sleep before calling ovsdbc_run() again. */
+int ovsdbc_next_attempt_ms(const struct ovsdbc *c);
+
 /* Error text of the last failed call (one line; "" if none). */
 const char *ovsdbc_last_error(const struct ovsdbc *c);
 

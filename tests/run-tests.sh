@@ -19,8 +19,9 @@ log_dir=$(mktemp -d /tmp/xvs-tests.XXXXXX)
 
 count_cmocka() { # name, log file, exit status
     local p f
-    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
-    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
+    # A binary may run several groups: add up every group's summary.
+    p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | awk '{ s += $1 } END { print s + 0 }')
+    f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | awk '{ s += $1 } END { print s + 0 }')
     p=${p:-0} f=${f:-0}
     if [ "$3" -ne 0 ] && [ "$f" -eq 0 ]; then
         f=1 # Crashed or aborted before cmocka could summarise.
