@@ -182,8 +182,8 @@ static int append_next_cfg(json_t *ops, const char *ovs_uuid)
     json_t *sel = json_pack("{s:s, s:s, s:O, s:[s]}", "op", "select", "table", "Open_vSwitch",
                             "where", where, "columns", "next_cfg");
     int r = (mut && sel && !json_array_append_new(ops, mut) && !json_array_append_new(ops, sel))
-                ? 0
-                : -ENOMEM;
+                    ? 0
+                    : -ENOMEM;
 
     if (r < 0) {
         json_decref(mut);

@@ -87,7 +87,7 @@ static int dbd_stop(void **state)
 
 static void test_format_quotes(void **state)
 {
-    char *argv[] = {"--", "set", "interface", "vif1.0", "external-ids:\"xs-vm-uuid\"=\"u\"",
+    char *argv[] = {"--",   "set", "interface", "vif1.0", "external-ids:\"xs-vm-uuid\"=\"u\"",
                     "it's", ""};
     struct sbuf s = SBUF_INIT;
 
@@ -194,8 +194,8 @@ static void *switch_main(void *arg)
             json_int_t next = json_integer_value(json_object_get(row, "next_cfg"));
             if (row && next != json_integer_value(json_object_get(row, "cur_cfg"))) {
                 json_t *upd =
-                    json_pack("[{s:s, s:s, s:[], s:{s:I}}]", "op", "update", "table",
-                              "Open_vSwitch", "where", "row", "cur_cfg", (json_int_t)next);
+                        json_pack("[{s:s, s:s, s:[], s:{s:I}}]", "op", "update", "table",
+                                  "Open_vSwitch", "where", "row", "cur_cfg", (json_int_t)next);
                 json_t *r2 = NULL;
                 ovsdbc_transact(c, "Open_vSwitch", upd, &r2);
                 json_decref(upd);
@@ -222,9 +222,8 @@ static void test_wait_for_switch(void **state)
     pthread_t t;
     char *err = NULL;
 
-    assert_int_equal(vrun_exec(c, 3, init, &(struct vrun_opts){.timeout_ms = 5000}, NULL, NULL,
-                               NULL),
-                     0);
+    assert_int_equal(
+            vrun_exec(c, 3, init, &(struct vrun_opts){.timeout_ms = 5000}, NULL, NULL, NULL), 0);
     assert_int_equal(pthread_create(&t, NULL, switch_main, &fs), 0);
     assert_int_equal(vrun_exec(c, 3, port, &o, NULL, NULL, &err), 0);
     fs.stop = 1;
@@ -240,13 +239,13 @@ static void test_wait_for_switch(void **state)
 int main(void)
 {
     const struct CMUnitTest pure[] = {
-        cmocka_unit_test(test_format_quotes),
-        cmocka_unit_test(test_dry_run_touches_nothing),
-        cmocka_unit_test(test_bad_command_line),
+            cmocka_unit_test(test_format_quotes),
+            cmocka_unit_test(test_dry_run_touches_nothing),
+            cmocka_unit_test(test_bad_command_line),
     };
     const struct CMUnitTest live[] = {
-        cmocka_unit_test(test_one_transaction_and_outputs),
-        cmocka_unit_test(test_wait_for_switch),
+            cmocka_unit_test(test_one_transaction_and_outputs),
+            cmocka_unit_test(test_wait_for_switch),
     };
     int r;
 
