@@ -211,9 +211,18 @@ fuzz: $(FUZZ_SRCS) $(if $(wildcard switchd/vswitch.ovsschema),$(BUILD)/gen/vswit
 	        build-fuzz/corpus-$$n tests/fuzz/corpus/$${n#fuzz_}; \
 	done
 
+# Programs at the paths XenServer uses: libexec programs in /opt/xensource/libexec,
+# the plugin in /etc/xapi.d/plugins, the init scripts, systemd units and udev rules.
+LIBEXEC_DIR ?= /opt/xensource/libexec
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXEC_DIR) $(DESTDIR)/etc/xapi.d/plugins \
+	    $(DESTDIR)/etc/init.d $(DESTDIR)/etc/udev/rules.d $(DESTDIR)/usr/lib/systemd/system
 	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(filter $(BUILD)/libexec/%,$(HOSTPROGS)),install -m 0755 $(filter $(BUILD)/libexec/%,$(HOSTPROGS)) $(DESTDIR)$(LIBEXEC_DIR)/)
+	$(if $(filter $(BUILD)/plugins/%,$(HOSTPROGS)),install -m 0755 $(filter $(BUILD)/plugins/%,$(HOSTPROGS)) $(DESTDIR)/etc/xapi.d/plugins/)
+	install -m 0755 init.d/openvswitch init.d/management-interface $(DESTDIR)/etc/init.d/
+	install -m 0644 init.d/*.service $(DESTDIR)/usr/lib/systemd/system/
+	install -m 0644 udev/xen-backend.rules $(DESTDIR)/etc/udev/rules.d/
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
