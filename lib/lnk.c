@@ -6,6 +6,7 @@
  * backend, so a plan printed by --dry-run or checked against the fake fails
  * exactly where the real run would on bad input.  A failure is logged once,
  * here, as "<dev>: cannot <action>: <reason>". */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -604,6 +605,106 @@ int lnk_flush_addrs(struct lnk *l, const char *dev)
         break;
     }
     return report(dev, rc, "flush addresses");
+}
+
+/* Parses "ADDR" or "ADDR/N" into family, bytes and prefix (N defaults to the full length). */
+static int parse_addr(const char *text, bool with_prefix, int *family, uint8_t addr[16],
+                      unsigned *prefix)
+{
+    char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+    unsigned long n;
+
+    if (!text || strlen(text) >= sizeof(buf)) {
+        return -EINVAL;
+    }
+    strcpy(buf, text);
+    slash = strchr(buf, '/');
+    if (slash && !with_prefix) {
+        return -EINVAL;
+    }
+    if (slash) {
+        *slash++ = '\0';
+    }
+    if (inet_pton(AF_INET, buf, addr) == 1) {
+        *family = AF_INET;
+    } else if (inet_pton(AF_INET6, buf, addr) == 1) {
+        *family = AF_INET6;
+    } else {
+        return -EINVAL;
+    }
+    *prefix = *family == AF_INET ? 32 : 128;
+    if (slash) {
+        n = strtoul(slash, &end, 10);
+        if (!*slash || *end || n > *prefix) {
+            return -EINVAL;
+        }
+        *prefix = (unsigned)n;
+    }
+    return 0;
+}
+
+int lnk_add_addr(struct lnk *l, const char *dev, const char *cidr)
+{
+    struct fake_dev *d;
+    uint8_t addr[16];
+    unsigned prefix;
+    int family, rc = check_names("add an address", dev, NULL);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (parse_addr(cidr, true, &family, addr, &prefix) < 0) {
+        xlog_err("%s: cannot add address: malformed \"%.48s\"", dev, cidr ? cidr : "(null)");
+        return -EINVAL;
+    }
+    switch (l->backend) {
+    case LNK_NETLINK:
+        rc = lnk_nl_add_addr(l->nl, dev, family, addr, prefix);
+        break;
+    case LNK_FAKE:
+        rc = fake_target(l, dev, &d);
+        if (rc < 0) {
+            break;
+        }
+        /* fall through */
+    case LNK_DRY_RUN:
+        rc = emit(l, "ip addr add %s dev %s", cidr, dev);
+        break;
+    }
+    return report(dev, rc, "add address %s", cidr);
+}
+
+int lnk_set_default_route(struct lnk *l, const char *dev, const char *gateway)
+{
+    struct fake_dev *d;
+    uint8_t gw[16];
+    unsigned prefix;
+    int family, rc = check_names("set the default route", dev, NULL);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (parse_addr(gateway, false, &family, gw, &prefix) < 0) {
+        xlog_err("%s: cannot set the default route: malformed gateway \"%.48s\"", dev,
+                 gateway ? gateway : "(null)");
+        return -EINVAL;
+    }
+    switch (l->backend) {
+    case LNK_NETLINK:
+        rc = lnk_nl_set_default_route(l->nl, dev, family, gw);
+        break;
+    case LNK_FAKE:
+        rc = fake_target(l, dev, &d);
+        if (rc < 0) {
+            break;
+        }
+        /* fall through */
+    case LNK_DRY_RUN:
+        rc = emit(l, "ip %sroute replace default via %s dev %s", family == AF_INET6 ? "-6 " : "",
+                  gateway, dev);
+        break;
+    }
+    return report(dev, rc, "set the default route via %s", gateway);
 }
 
 int lnk_set_offload(struct lnk *l, const char *dev, const char *feature, bool on)

@@ -58,6 +58,13 @@ int lnk_set_offload(struct lnk *l, const char *dev, const char *feature, bool on
 /* A bridge port's own "promisc" flag (/sys/class/net/<dev>/brport/promisc in the original). */
 int lnk_set_brport_promisc(struct lnk *l, const char *dev, bool on);
 
+/* Adds an address given as "A.B.C.D/N" or "IPV6/N" ("ip addr add CIDR dev X").  -EINVAL for
+ * a malformed address, -EEXIST if dev already has it. */
+int lnk_add_addr(struct lnk *l, const char *dev, const char *cidr);
+/* Sets the default route of the address family of gateway through dev ("ip route replace
+ * default via GW dev X"), replacing any earlier one.  -EINVAL for a malformed gateway. */
+int lnk_set_default_route(struct lnk *l, const char *dev, const char *gateway);
+
 /* Devices for the Linux-bridge backend.  Creating an existing device of the same kind is
  * -EEXIST; deleting a missing one is -ENODEV. */
 int lnk_add_bridge(struct lnk *l, const char *name);

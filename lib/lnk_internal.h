@@ -36,6 +36,10 @@ int lnk_nl_set_flag(struct lnk_nl *nl, const char *dev, unsigned flag, bool set)
 int lnk_nl_set_mtu(struct lnk_nl *nl, const char *dev, unsigned mtu);
 int lnk_nl_set_mac(struct lnk_nl *nl, const char *dev, const uint8_t mac[6]);
 int lnk_nl_flush_addrs(struct lnk_nl *nl, const char *dev);
+/* family AF_INET or AF_INET6; addr in network order (4 or 16 bytes). */
+int lnk_nl_add_addr(struct lnk_nl *nl, const char *dev, int family, const void *addr,
+                    unsigned prefix);
+int lnk_nl_set_default_route(struct lnk_nl *nl, const char *dev, int family, const void *gw);
 int lnk_nl_set_offload(struct lnk_nl *nl, const char *dev, enum lnk_offload feature, bool on);
 int lnk_nl_add_bridge(struct lnk_nl *nl, const char *name);
 int lnk_nl_add_vlan(struct lnk_nl *nl, const char *name, const char *parent, unsigned vid);

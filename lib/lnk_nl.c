@@ -25,6 +25,7 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/vlan.h>
+#include <netlink/route/route.h>
 
 #include "lnk_internal.h"
 
@@ -300,6 +301,84 @@ int lnk_nl_flush_addrs(struct lnk_nl *nl, const char *dev)
         }
     }
     nl_cache_free(cache);
+    return rc;
+}
+
+int lnk_nl_add_addr(struct lnk_nl *nl, const char *dev, int family, const void *addr,
+                    unsigned prefix)
+{
+    struct rtnl_addr *a = rtnl_addr_alloc();
+    struct nl_addr *local = NULL;
+    int ifindex = 0, rc;
+
+    if (!a) {
+        return -ENOMEM;
+    }
+    rc = lnk_nl_ifindex(nl, dev, &ifindex);
+    if (rc == 0) {
+        local = nl_addr_build(family, addr, family == AF_INET ? 4 : 16);
+        rc = local ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        nl_addr_set_prefixlen(local, (int)prefix);
+        rtnl_addr_set_ifindex(a, ifindex);
+        rtnl_addr_set_family(a, family);
+        rc = nl_errno(nl, rtnl_addr_set_local(a, local));
+    }
+    if (rc == 0) {
+        nl->kernel_err = 0;
+        rc = nl_errno(nl, rtnl_addr_add(nl->sk, a, NLM_F_EXCL));
+    }
+    nl_addr_put(local);
+    rtnl_addr_put(a);
+    return rc;
+}
+
+int lnk_nl_set_default_route(struct lnk_nl *nl, const char *dev, int family, const void *gw)
+{
+    struct rtnl_route *route = rtnl_route_alloc();
+    struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+    struct nl_addr *dst = NULL, *via = NULL;
+    int ifindex = 0, rc;
+
+    if (!route || !nh) {
+        /* libnl's free functions do not accept NULL. */
+        if (route) {
+            rtnl_route_put(route);
+        }
+        if (nh) {
+            rtnl_route_nh_free(nh);
+        }
+        return -ENOMEM;
+    }
+    rc = lnk_nl_ifindex(nl, dev, &ifindex);
+    if (rc == 0) {
+        /* An all-zero destination of length 0: the default route. */
+        static const uint8_t any[16];
+        dst = nl_addr_build(family, any, family == AF_INET ? 4 : 16);
+        via = nl_addr_build(family, gw, family == AF_INET ? 4 : 16);
+        rc = dst && via ? 0 : -ENOMEM;
+    }
+    if (rc == 0) {
+        nl_addr_set_prefixlen(dst, 0);
+        rtnl_route_set_family(route, (uint8_t)family);
+        rtnl_route_set_dst(route, dst);
+        rtnl_route_set_table(route, RT_TABLE_MAIN);
+        rtnl_route_set_protocol(route, RTPROT_STATIC);
+        rtnl_route_set_scope(route, RT_SCOPE_UNIVERSE);
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_nh_set_gateway(nh, via);
+        rtnl_route_add_nexthop(route, nh);
+        nh = NULL; /* Owned by the route now. */
+        nl->kernel_err = 0;
+        rc = nl_errno(nl, rtnl_route_add(nl->sk, route, NLM_F_REPLACE));
+    }
+    if (nh) {
+        rtnl_route_nh_free(nh);
+    }
+    nl_addr_put(dst);
+    nl_addr_put(via);
+    rtnl_route_put(route);
     return rc;
 }
 

@@ -319,6 +319,10 @@ static void test_dry_run(void **state)
     assert_int_equal(lnk_set_master(l, "vif1.0", "xenbr0"), 0);
     assert_int_equal(lnk_set_master(l, "vif1.0", NULL), 0);
     assert_int_equal(lnk_set_bridge_fd(l, "xenbr0", 15), 0);
+    assert_int_equal(lnk_add_addr(l, "xenbr0", "10.0.0.2/24"), 0);
+    assert_int_equal(lnk_set_default_route(l, "xenbr0", "10.0.0.1"), 0);
+    assert_int_equal(lnk_set_default_route(l, "xenbr0", "fe80::1"), 0);
+    assert_int_equal(lnk_add_addr(l, "xenbr0", "10.0.0.2/33"), -EINVAL);
     assert_string_equal(sbuf_str(&out),
                         "ip link set dev vif1.0 up\n"
                         "ip link set dev vif1.0 down\n"
@@ -347,7 +351,10 @@ static void test_dry_run(void **state)
                         "ip link del bond1\n"
                         "ip link set dev vif1.0 master xenbr0\n"
                         "ip link set dev vif1.0 nomaster\n"
-                        "ip link set dev xenbr0 type bridge forward_delay 1500\n");
+                        "ip link set dev xenbr0 type bridge forward_delay 1500\n"
+                        "ip addr add 10.0.0.2/24 dev xenbr0\n"
+                        "ip route replace default via 10.0.0.1 dev xenbr0\n"
+                        "ip -6 route replace default via fe80::1 dev xenbr0\n");
     /* Nothing is created for real. */
     assert_int_equal(lnk_add_bridge(l, "xvsdry0"), 0);
     assert_int_equal(lnk_exists(l, "xvsdry0"), -ENODEV);
@@ -687,6 +694,19 @@ static void netns_child(void)
     CHECK(count_addrs(sk, idx) >= 3);
     CHECK_RC(lnk_flush_addrs(l, "vt0"), 0);
     CHECK(count_addrs(sk, idx) == 0);
+    CHECK_RC(lnk_flush_addrs(l, "vt0"), 0);
+    /* Addresses and the default route, as the management interface needs them. */
+    CHECK_RC(lnk_add_addr(l, "vt0", "192.0.2.5/24"), 0);
+    CHECK_RC(lnk_add_addr(l, "vt0", "2001:db8::5/64"), 0);
+    CHECK(count_addrs(sk, idx) >= 2);
+    CHECK_LOGGED(lnk_add_addr(l, "vt0", "192.0.2.5/24"), -EEXIST,
+                 "vt0: cannot add address 192.0.2.5/24: File exists");
+    CHECK_RC(lnk_add_addr(l, "vt0", "192.0.2.300/24"), -EINVAL);
+    CHECK_RC(lnk_set_default_route(l, "vt0", "192.0.2.1"), 0);
+    CHECK_RC(lnk_set_default_route(l, "vt0", "192.0.2.254"), 0);
+    CHECK(system("ip route show default | grep -q '^default via 192.0.2.254 dev vt0'") == 0);
+    CHECK(system("[ $(ip route show default | wc -l) -eq 1 ]") == 0);
+    CHECK_RC(lnk_set_default_route(l, "vt0", "192.0.2.1/24"), -EINVAL);
     CHECK_RC(lnk_flush_addrs(l, "vt0"), 0);
 
     /* Bridges: add, forward delay, ports, promiscuity of a port, release, delete. */
