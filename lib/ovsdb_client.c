@@ -37,7 +37,11 @@ struct ovsdbc {
     unsigned long mon_seq; /* Makes every monitor id unique, so a late update of a
                             * cancelled monitor is recognised and ignored. */
     json_t *replica;       /* table name -> {uuid -> row}. */
-    bool resync;           /* A malformed update arrived: reconnect to rebuild. */
+    /* The last schema read, kept per connection: tools call get_schema before every
+     * command line, and a schema does not change while a server runs. */
+    char *schema_db;
+    json_t *schema;
+    bool resync; /* A malformed update arrived: reconnect to rebuild. */
 
     int backoff_ms;
     long long next_attempt;
@@ -130,6 +134,9 @@ static void disconnect(struct ovsdbc *c, const char *why)
     c->rpc = NULL;
     json_decref(c->mon_id);
     c->mon_id = NULL;
+    /* The server may come back with another schema. */
+    json_decref(c->schema);
+    c->schema = NULL;
     c->next_attempt = evl_now_ms() + c->backoff_ms;
 }
 
@@ -318,6 +325,8 @@ void ovsdbc_close(struct ovsdbc *c)
     json_decref(c->mon_requests);
     json_decref(c->mon_id);
     json_decref(c->replica);
+    json_decref(c->schema);
+    free(c->schema_db);
     free(c);
 }
 
@@ -328,7 +337,21 @@ int ovsdbc_get_schema(struct ovsdbc *c, const char *db, json_t **schema)
         set_error(c, "get_schema: no database name");
         return -EINVAL;
     }
-    return call(c, "get_schema", json_pack("[s]", db), schema, NULL);
+    if (c->schema && c->rpc && !strcmp(c->schema_db, db)) {
+        *schema = json_incref(c->schema);
+        return 0;
+    }
+    int r = call(c, "get_schema", json_pack("[s]", db), schema, NULL);
+    if (r == 0) {
+        char *name = strdup(db);
+        if (name) {
+            json_decref(c->schema);
+            free(c->schema_db);
+            c->schema_db = name;
+            c->schema = json_incref(*schema);
+        }
+    }
+    return r;
 }
 
 /* Describes the first failed operation of a transact result for

@@ -19,7 +19,8 @@ int ovsdbc_open(const char *remote, int timeout_ms, struct ovsdbc **out);
 /* Closes the connection and frees the replica.  NULL is fine. */
 void ovsdbc_close(struct ovsdbc *c);
 
-/* get_schema: *schema receives the schema object of "db" (new reference).
+/* get_schema: *schema receives the schema object of "db" (new reference; the caller must not
+ * modify it: the last one is cached for the life of the connection).
  * Returns 0, -EPROTO if the server answered with an error, or -errno. */
 int ovsdbc_get_schema(struct ovsdbc *c, const char *db, json_t **schema);
 

@@ -25,6 +25,10 @@ int vrun_connect(const char *remote, int timeout_ms, struct ovsdbc **out)
     *out = NULL;
     if (remote) {
         name = strdup(remote);
+    } else if (getenv("OVS_RUNDIR") && *getenv("OVS_RUNDIR")) {
+        if (asprintf(&name, "unix:%s/db.sock", getenv("OVS_RUNDIR")) < 0) {
+            name = NULL;
+        }
     } else {
         char *sock = paths_get(PATHS_OVSDB_SOCKET);
         if (sock && asprintf(&name, "unix:%s", sock) < 0) {
@@ -268,6 +272,15 @@ static int attempt(struct ovsdbc *conn, struct vdb *db, struct vcmd *cmds, size_
     if (r < 0) {
         *err = ctx->err ? strdup(ctx->err) : NULL;
         goto out;
+    }
+    if (o->before_commit) {
+        r = o->before_commit(db, o->hook_arg);
+        if (r < 0) {
+            if (asprintf(err, "cannot complete the change (%s)", strerror(-r)) < 0) {
+                *err = NULL;
+            }
+            goto out;
+        }
     }
     if (!vdb_changed(db)) {
         r = outputs ? collect_outputs(cmds, n, NULL, NULL, outputs, n_outputs) : 0;
