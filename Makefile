@@ -21,6 +21,8 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonl
            -D_GNU_SOURCE -MMD -MP -Ilib -Ixapi-bindings -Ixenstored -Iswitchd/dbd
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# Each program loads only the shared libraries it uses (start-up time of the host programs).
+LDFLAGS += -Wl,--as-needed
 ifneq ($(SANITIZE),)
 CFLAGS  += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
