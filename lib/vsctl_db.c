@@ -20,6 +20,11 @@ struct vdb {
     json_t *deleted; /* table -> {uuid -> true}, loaded rows only */
     json_t *read;    /* table -> {uuid -> {column -> true}}: what the commands looked at */
     json_t *scanned; /* table -> true: tables whose set of rows the commands looked at */
+    /* Tables whose ephemeral columns are read (table -> true); the others are selected
+     * without them, since those are the big, ever-changing status columns that only
+     * queries look at. */
+    json_t *ephemeral;
+    bool all_ephemeral;
 };
 
 int vdb_new(const json_t *schema, struct vdb **out)
@@ -35,6 +40,7 @@ int vdb_new(const json_t *schema, struct vdb **out)
     db->data = json_object();
     db->orig = json_object();
     db->scanned = json_object();
+    db->ephemeral = json_object();
     db->dirty = json_object();
     db->created = json_object();
     db->deleted = json_object();
@@ -57,6 +63,7 @@ void vdb_free(struct vdb *db)
     json_decref(db->data);
     json_decref(db->orig);
     json_decref(db->scanned);
+    json_decref(db->ephemeral);
     json_decref(db->dirty);
     json_decref(db->created);
     json_decref(db->deleted);
@@ -64,16 +71,35 @@ void vdb_free(struct vdb *db)
     free(db);
 }
 
+void vdb_load_ephemeral(struct vdb *db, const char *table)
+{
+    if (!table) {
+        db->all_ephemeral = true;
+    } else if (db->ephemeral) {
+        json_object_set_new(db->ephemeral, table, json_true());
+    }
+}
+
 json_t *vdb_select_ops(const struct vdb *db)
 {
     json_t *ops = json_array();
-    const char *name;
-    json_t *t;
+    const char *name, *cname;
+    json_t *t, *cdef;
 
     json_object_foreach(db->tables, name, t)
     {
-        (void)t;
-        json_array_append_new(ops, json_pack("{sssss[]}", "op", "select", "table", name, "where"));
+        json_t *op = json_pack("{sssss[]}", "op", "select", "table", name, "where");
+        if (!db->all_ephemeral && !json_object_get(db->ephemeral, name)) {
+            json_t *cols = json_pack("[s]", "_uuid");
+            json_object_foreach(json_object_get(t, "columns"), cname, cdef)
+            {
+                if (!json_is_true(json_object_get(cdef, "ephemeral"))) {
+                    json_array_append_new(cols, json_string(cname));
+                }
+            }
+            json_object_set_new(op, "columns", cols);
+        }
+        json_array_append_new(ops, op);
     }
     return ops;
 }
@@ -628,6 +654,16 @@ static json_t *where_uuid(const char *uuid)
  * still exists with the column values read; for every table whose rows were enumerated, a wait
  * that no other row has appeared.  Any concurrent change makes the transaction fail with "timed
  * out" and vsctl start over. */
+/* Whether a column came with the last read: ephemeral ones only for the tables that asked. */
+static bool column_loaded(const struct vdb *db, const char *table, const char *col)
+{
+    const json_t *cdef =
+            json_object_get(json_object_get(json_object_get(db->tables, table), "columns"), col);
+
+    return db->all_ephemeral || json_object_get(db->ephemeral, table) ||
+           !json_is_true(json_object_get(cdef, "ephemeral"));
+}
+
 static void guard_ops(const struct vdb *db, json_t *ops)
 {
     const char *table, *uuid, *col;
@@ -642,7 +678,8 @@ static void guard_ops(const struct vdb *db, json_t *ops)
             json_object_foreach(x, col, y)
             {
                 struct vval_type t;
-                if (vdb_column_type(db, table, col, &t) == 0 && json_object_get(orig, col)) {
+                if (vdb_column_type(db, table, col, &t) == 0 && json_object_get(orig, col) &&
+                    column_loaded(db, table, col)) {
                     json_array_append_new(cols, json_string(col));
                     json_object_set_new(row, col, vval_to_wire(json_object_get(orig, col), &t));
                 }

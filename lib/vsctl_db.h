@@ -23,6 +23,9 @@ struct vdb;
 int vdb_new(const json_t *schema, struct vdb **out);
 void vdb_free(struct vdb *db);
 
+/* Asks the next read to include the ephemeral (status) columns of table, or of every table
+ * when table is NULL; by default they are left out, since only queries look at them. */
+void vdb_load_ephemeral(struct vdb *db, const char *table);
 /* The select operations that read every table (new reference), and loading their results
  * (borrowed) into the snapshot, replacing any earlier one.  0 or -EINVAL. */
 json_t *vdb_select_ops(const struct vdb *db);

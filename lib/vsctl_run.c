@@ -273,15 +273,6 @@ static int attempt(struct ovsdbc *conn, struct vdb *db, struct vcmd *cmds, size_
         *err = ctx->err ? strdup(ctx->err) : NULL;
         goto out;
     }
-    if (o->before_commit) {
-        r = o->before_commit(db, o->hook_arg);
-        if (r < 0) {
-            if (asprintf(err, "cannot complete the change (%s)", strerror(-r)) < 0) {
-                *err = NULL;
-            }
-            goto out;
-        }
-    }
     if (!vdb_changed(db)) {
         r = outputs ? collect_outputs(cmds, n, NULL, NULL, outputs, n_outputs) : 0;
         goto out;
@@ -403,6 +394,17 @@ int vrun_exec(struct ovsdbc *conn, int argc, char **argv, const struct vrun_opts
         }
         r = r < 0 ? r : -EINVAL;
         goto out;
+    }
+    /* Only queries look at the status columns: fetch them for the tables they name. */
+    for (size_t i = 0; i < n; i++) {
+        const char *name = cmds[i].argv[0];
+        if (!strcmp(name, "show")) {
+            vdb_load_ephemeral(db, NULL);
+        } else if ((!strcmp(name, "list") || !strcmp(name, "find") || !strcmp(name, "get") ||
+                    !strcmp(name, "wait-until")) &&
+                   cmds[i].argc > 1 && vdb_table_name(db, cmds[i].argv[1])) {
+            vdb_load_ephemeral(db, vdb_table_name(db, cmds[i].argv[1]));
+        }
     }
     comment = make_comment(o, argc, argv);
     for (int i = 0;; i++) {

@@ -13,8 +13,6 @@
 #include "ovsdb_client.h"
 #include "sbuf.h"
 
-struct vdb;
-
 struct vrun_opts {
     /* Print the line (to dry_out, or stdout when NULL) and touch nothing; the database is
      * not even read, so outputs are empty. */
@@ -31,14 +29,6 @@ struct vrun_opts {
      * send nothing; the transaction that would have been sent goes to dry_out (or stderr) as
      * JSON. */
     bool no_commit;
-    /* Called after the commands ran on the in-memory view (vsctl_db.h), before anything is
-     * sent, whether they changed something or not: the caller reads the rows (a query without
-     * parsing printed output) or has the last word on them, under the same guards
-     * (setup-vif-rules picks an ofport_request there); its changes are committed with the
-     * commands'.  Not called in a dry run.  Returns 0, or a negative errno that aborts the
-     * whole line.  May be NULL. */
-    int (*before_commit)(struct vdb *db, void *arg);
-    void *hook_arg;
 };
 
 /* Connects to remote ("unix:PATH", "tcp:IP:PORT"), or, when NULL, to ovs-vsctl's default:

@@ -53,43 +53,19 @@
 #include "sbuf.h"
 #include "svr.h"
 #include "vifrules.h"
-#include "vsctl_db.h"
+#include "vifport.h"
 #include "vsctl_run.h"
 #include "xenopsd_vif.h"
 #include "xsc.h"
 
 /* ---- OVSDB ---------------------------------------------------------------------------- */
 
-/* Runs one ovs-vsctl command line (NULL-terminated arguments).  A change is printed instead
- * in a dry run; a read-only line runs for real whenever the database is reachable, so that a
- * dry run plans with the real ofport and bridges (-ENOTCONN when it is not).  hook (may be NULL)
- * reads or completes the rows (vrun_opts.before_commit). */
-static int vsctl(struct svr *s, bool change, int (*hook)(struct vdb *, void *), void *hook_arg,
-                 char ***outputs, size_t *n_outputs, ...)
+/* The port changes go through lib/vifport: a small read and one transaction each, with the
+ * may-exist/if-exists semantics as transaction operations; in a dry run they print the
+ * equivalent ovs-vsctl line. */
+static struct sbuf *dry_buf(struct svr *s)
 {
-    struct vrun_opts o = {.dry_run = change && s->dry_run,
-                          .dry_out = &s->dry,
-                          .timeout_ms = SVR_TIMEOUT_MS,
-                          .who = "setup-vif-rules",
-                          .before_commit = hook,
-                          .hook_arg = hook_arg};
-    char *argv[32];
-    int argc = 0;
-    va_list ap;
-
-    va_start(ap, n_outputs);
-    while (argc < 31 && (argv[argc] = va_arg(ap, char *)) != NULL) {
-        argc++;
-    }
-    va_end(ap);
-    if (outputs) {
-        *outputs = NULL;
-        *n_outputs = 0;
-    }
-    if (!s->db && (!change || !s->dry_run)) {
-        return -ENOTCONN;
-    }
-    return vrun_exec(s->db, argc, argv, &o, outputs, n_outputs, NULL);
+    return s->dry_run ? &s->dry : NULL;
 }
 
 /* The first line of output i, trimmed, in buf ("" when absent). */
@@ -100,145 +76,30 @@ static void output_line(char **outputs, size_t n, size_t i, char *buf, size_t si
     snprintf(buf, size, "%.*s", (int)strcspn(o, "\r\n"), o);
 }
 
-/* The highest OpenFlow port number a switch assigns (OFPP_MAX is the first reserved one). */
-#define SVR_OFPORT_LAST 0xfeff
-
-/* What the add-port transaction learns about the VIF's new port. */
-struct port_pick {
-    const char *vif;
-    char parent[16]; /* The Bridge row that holds the port. */
-    uint32_t ofport; /* The number requested for it. */
-};
-
-/* Records in used[] the numbers the interfaces of bridge br hold or have asked for. */
-static void used_ofports(struct vdb *db, const char *br, unsigned char *used)
-{
-    const json_t *ports = vdb_get(db, "Bridge", br, "ports");
-
-    for (size_t i = 0; i < json_array_size(ports); i++) {
-        const json_t *ifaces = vdb_get(db, "Port", vdb_ref_at(ports, i), "interfaces");
-        for (size_t j = 0; j < json_array_size(ifaces); j++) {
-            const char *iface = vdb_ref_at(ifaces, j);
-            long long a = vdb_get_int(db, "Interface", iface, "ofport", -1);
-            long long b = vdb_get_int(db, "Interface", iface, "ofport_request", -1);
-            if (a >= 1 && a <= SVR_OFPORT_LAST) {
-                used[a] = 1;
-            }
-            if (b >= 1 && b <= SVR_OFPORT_LAST) {
-                used[b] = 1;
-            }
-        }
-    }
-}
-
-/* vrun before_commit hook: the commands have added the VIF's port; ask for a free OpenFlow
- * number on its bridge (one above the highest in use, so a number freed by an unplug is not
- * handed to the next VIF at once; the lowest free one after a wrap).  The rows read here are
- * guarded like the commands' own reads, so two plugs racing for a number retry instead. */
-/* The Bridge row (uuid) whose ports include the port named vif, and that port's interface.
- * Only the rows on the way are read, so only they are guarded.  0 or -ENOENT. */
-static int locate_port(struct vdb *db, const char *vif, const char **br, const char **iface)
-{
-    const json_t *bridges = vdb_rows(db, "Bridge");
-    const char *b;
-    json_t *row;
-
-    /* The keys of the view's row objects live as long as the view. */
-    json_object_foreach((json_t *)bridges, b, row)
-    {
-        const json_t *ports = vdb_get(db, "Bridge", b, "ports");
-        for (size_t j = 0; j < json_array_size(ports); j++) {
-            const char *port = vdb_ref_at(ports, j);
-            if (!strcmp(vdb_get_string(db, "Port", port, "name"), vif)) {
-                *br = b;
-                *iface = vdb_ref_at(vdb_get(db, "Port", port, "interfaces"), 0);
-                return *iface ? 0 : -ENOENT;
-            }
-        }
-    }
-    return -ENOENT;
-}
-
-static int pick_ofport(struct vdb *db, void *arg)
-{
-    struct port_pick *pick = arg;
-    unsigned char *used = calloc(SVR_OFPORT_LAST + 1, 1);
-    const char *iface = NULL, *br = NULL;
-    int r;
-
-    if (!used) {
-        return -ENOMEM;
-    }
-    r = locate_port(db, pick->vif, &br, &iface);
-    if (r < 0) {
-        goto out;
-    }
-    used_ofports(db, br, used);
-    pick->ofport = 0;
-    for (uint32_t n = SVR_OFPORT_LAST; n >= 1 && !pick->ofport; n--) {
-        if (used[n]) {
-            pick->ofport = n < SVR_OFPORT_LAST ? n + 1 : 0;
-            break;
-        }
-    }
-    for (uint32_t n = 1; n <= SVR_OFPORT_LAST && !pick->ofport; n++) {
-        if (!used[n]) {
-            pick->ofport = n;
-        }
-    }
-    if (!pick->ofport) {
-        r = -ENOSPC;
-        goto out;
-    }
-    snprintf(pick->parent, sizeof(pick->parent), "%s", vdb_get_string(db, "Bridge", br, "name"));
-    r = vdb_set(db, "Interface", iface, "ofport_request",
-                json_pack("[I]", (json_int_t)pick->ofport));
-out:
-    free(used);
-    return r;
-}
-
-/* vrun hook of a read: where the port named pick->vif is (the Bridge row that holds it, which
- * is the parent when the VIF is on a VLAN fake bridge) and its current ofport (0 for none);
- * pick->parent stays empty when it has no port. */
-static int find_port(struct vdb *db, void *arg)
-{
-    struct port_pick *pick = arg;
-    const char *br, *iface;
-    long long ofport;
-
-    if (locate_port(db, pick->vif, &br, &iface) < 0) {
-        return 0;
-    }
-    snprintf(pick->parent, sizeof(pick->parent), "%s", vdb_get_string(db, "Bridge", br, "name"));
-    ofport = vdb_get_int(db, "Interface", iface, "ofport", -1);
-    pick->ofport = ofport >= 1 && ofport < OFPP_MAX ? (uint32_t)ofport : 0;
-    return 0;
-}
-
 /* Where the VIF is now: its ofport and the parent of its bridge (the bridge that holds the
  * flows when the VIF is on a VLAN fake bridge), read in one go.  *found is false when it has
  * no port or no OpenFlow number yet. */
 static int current_port(struct svr *s, bool *found, uint32_t *ofport, char parent[16])
 {
-    struct port_pick pick = {.vif = s->vif};
+    struct vifport_where w;
+    bool have = false;
     int r;
 
     *found = false;
-    r = vsctl(s, false, find_port, &pick, NULL, NULL, "list-br", (char *)NULL);
-    if (r == -ENOTCONN) {
+    if (!s->db) {
         xlog_warn("dry run: the database is not reachable, so %s is taken to have no port", s->vif);
         return 0;
     }
-    if (r < 0 || !pick.parent[0] || !pick.ofport) {
-        return r < 0 ? r : 0;
+    r = vifport_find(s->db, s->vif, &have, &w);
+    if (r < 0 || !have || !w.ofport) {
+        return r;
     }
-    if (!vfr_safe_token(pick.parent, 15)) {
-        xlog_err("%s: unusable parent bridge '%s'", s->vif, pick.parent);
+    if (!vfr_safe_token(w.parent, 15)) {
+        xlog_err("%s: unusable parent bridge '%s'", s->vif, w.parent);
         return -EINVAL;
     }
-    snprintf(parent, 16, "%s", pick.parent);
-    *ofport = pick.ofport;
+    snprintf(parent, 16, "%s", w.parent);
+    *ofport = w.ofport;
     *found = true;
     return 0;
 }
@@ -497,7 +358,7 @@ static void ovs_rollback(struct svr *s, const char *parent, const char *port_tex
         pvs_hook(s, "remove");
     }
     xs_del(s, ofport_key);
-    vsctl(s, true, NULL, NULL, NULL, NULL, "--if-exists", "del-port", s->vif, (char *)NULL);
+    vifport_unplug(s->db, s->vif, dry_buf(s));
 }
 
 /* A dry run has not added the port, so its ofport is unknown: the rules name the interface
@@ -506,12 +367,13 @@ static int dry_run_target(struct svr *s, char *port_text, size_t port_size, char
                           size_t parent_size)
 {
     char **out = NULL, line[64];
+    char *argv[] = {"br-to-parent", s->cfg.bridge};
+    struct vrun_opts o = {.timeout_ms = SVR_TIMEOUT_MS, .who = "setup-vif-rules"};
     size_t n = 0;
 
     snprintf(port_text, port_size, "%s", s->vif);
     snprintf(parent, parent_size, "%s", s->cfg.bridge);
-    if (s->db &&
-        vsctl(s, false, NULL, NULL, &out, &n, "br-to-parent", s->cfg.bridge, (char *)NULL) == 0) {
+    if (s->db && vrun_exec(s->db, 2, argv, &o, &out, &n, NULL) == 0) {
         output_line(out, n, 0, line, sizeof line);
         if (vfr_safe_token(line, 15)) {
             snprintf(parent, parent_size, "%s", line);
@@ -524,8 +386,7 @@ static int dry_run_target(struct svr *s, char *port_text, size_t port_size, char
 static int ovs_current(struct svr *s)
 {
     char ofport_key[SVR_PATH_MAX + 16], parent[64], port_text[64];
-    char ids[4][160];
-    struct port_pick pick = {.vif = s->vif};
+    struct vifport_where where;
     uint32_t ofport = 0;
     bool pvs_added = false, flows_tried = false;
     int r;
@@ -540,32 +401,31 @@ static int ovs_current(struct svr *s)
     }
     if (!s->filter || s->cfg.lock.mode == VFR_DISABLED) {
         /* clear, or a disabled VIF, which stays off the bridge (CA-226099). */
-        r = vsctl(s, true, NULL, NULL, NULL, NULL, "--if-exists", "del-port", s->vif, (char *)NULL);
+        r = vifport_unplug(s->db, s->vif, dry_buf(s));
         return r < 0 ? r : svr_link_set(s, true);
     }
     /* One transaction replaces any old port and adds the new one with its external ids and a
      * requested OpenFlow number, so the rules can go out at once (the original's separate
      * del-port / add-port / get raced with the switch, CA-137468). */
-    snprintf(ids[0], sizeof ids[0], "external-ids:\"xs-vm-uuid\"=\"%s\"", s->xs_vm_uuid);
-    snprintf(ids[1], sizeof ids[1], "external-ids:\"xs-vif-uuid\"=\"%s\"", s->cfg.vif_uuid);
-    snprintf(ids[2], sizeof ids[2], "external-ids:\"xs-network-uuid\"=\"%s\"", s->cfg.network_uuid);
-    snprintf(ids[3], sizeof ids[3], "external-ids:\"attached-mac\"=\"%s\"", s->cfg.lock.mac);
     {
         /* Ids the VIF file does not carry are left out, as the original does. */
-        char *set[8] = {NULL};
+        const char *ids[10];
         int k = 0;
 
-        set[k++] = ids[0];
+        ids[k++] = "xs-vm-uuid";
+        ids[k++] = s->xs_vm_uuid;
         if (s->cfg.vif_uuid[0]) {
-            set[k++] = ids[1];
+            ids[k++] = "xs-vif-uuid";
+            ids[k++] = s->cfg.vif_uuid;
         }
         if (s->cfg.network_uuid[0]) {
-            set[k++] = ids[2];
+            ids[k++] = "xs-network-uuid";
+            ids[k++] = s->cfg.network_uuid;
         }
-        set[k++] = ids[3];
-        r = vsctl(s, true, pick_ofport, &pick, NULL, NULL, "--if-exists", "del-port", s->vif, "--",
-                  "add-port", s->cfg.bridge, s->vif, "--", "set", "Interface", s->vif, set[0],
-                  set[1], set[2], set[3], (char *)NULL);
+        ids[k++] = "attached-mac";
+        ids[k++] = s->cfg.lock.mac;
+        ids[k] = NULL;
+        r = vifport_plug(s->db, s->cfg.bridge, s->vif, ids, dry_buf(s), &where);
     }
     if (r < 0) {
         xlog_err("FATAL: cannot add %s to %s", s->vif, s->cfg.bridge);
@@ -574,9 +434,9 @@ static int ovs_current(struct svr *s)
     if (s->dry_run) {
         r = dry_run_target(s, port_text, sizeof port_text, parent, sizeof parent);
     } else {
-        ofport = pick.ofport;
+        ofport = where.ofport;
         snprintf(port_text, sizeof port_text, "%u", ofport);
-        snprintf(parent, sizeof parent, "%s", pick.parent);
+        snprintf(parent, sizeof parent, "%s", where.parent);
         if (!vfr_safe_token(parent, 15)) {
             xlog_err("%s: unusable parent bridge '%s'", s->cfg.bridge, parent);
             r = -EINVAL;

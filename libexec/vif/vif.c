@@ -33,6 +33,7 @@
 #include "exec.h"
 #include "log.h"
 #include "paths.h"
+#include "vifport.h"
 
 /* The offloads vif-real lets XAPI set through other-config:ethtool-<opt>. */
 static const char *const vif_ethtool_opts[] = {"rx", "tx", "sg", "tso", "ufo", "gso"};
@@ -222,11 +223,10 @@ static int priv_get(struct job *j, const char *key, bool need, char **val)
     return need ? xs_need(j, path, val) : xs_get(j, path, val);
 }
 
-/* Runs an ovs-vsctl command line as one transaction, connecting on first use. */
-static int ovs_run(struct job *j, int argc, char **argv)
+/* The switch database, connected on first use (not in a dry run). */
+static int ovs_connect(struct job *j)
 {
     struct vif_ctx *c = j->c;
-    char *err = NULL;
     int r;
 
     if (!c->vopts.dry_run && !c->ovs) {
@@ -234,6 +234,19 @@ static int ovs_run(struct job *j, int argc, char **argv)
         if (r < 0) {
             return fail(j, r, "Cannot connect to the switch database (%s)", strerror(-r));
         }
+    }
+    return 0;
+}
+
+/* Runs an ovs-vsctl command line as one transaction. */
+static int ovs_run(struct job *j, int argc, char **argv)
+{
+    struct vif_ctx *c = j->c;
+    char *err = NULL;
+    int r = ovs_connect(j);
+
+    if (r < 0) {
+        return r;
     }
     r = vrun_exec(c->ovs, argc, argv, &c->vopts, NULL, NULL, &err);
     if (r < 0) {
@@ -717,22 +730,15 @@ static int handle_trunks(struct job *j)
         goto out;
     }
     /* --if-exists: a VIF in locking mode "disabled" is deliberately not on the bridge
-     * (CA-226099), so its Port row may be absent; that is not an error. */
-    if (!*list) {
-        char *argv[] = {"--if-exists", "clear", "Port", j->dev, "trunks"};
-
-        r = ovs_run(j, 5, argv);
-    } else {
-        char *set = NULL;
-
-        if (asprintf(&set, "trunks=%s", list) < 0) {
-            r = -ENOMEM;
-            goto out;
+     * (CA-226099), so its Port row may be absent; that is not an error.  One update operation,
+     * with no read of the whole database. */
+    r = ovs_connect(j);
+    if (r == 0) {
+        r = vifport_set_trunks(j->c->ovs, j->dev, list,
+                               j->c->vopts.dry_run ? j->c->vopts.dry_out : NULL);
+        if (r < 0) {
+            r = fail(j, r, "Failed to set the trunks of %s", j->dev);
         }
-        char *argv[] = {"--if-exists", "set", "Port", j->dev, set};
-
-        r = ovs_run(j, 5, argv);
-        free(set);
     }
 out:
     free(list);
