@@ -15,10 +15,8 @@ tools=${XVS_TOOLS:-$src/build/tests}
 plugin=${XVS_PLUGINS:-$(dirname "$bin")/plugins}/openvswitch-cfg-update
 fixture=$src/tests/data/dbcache/four-scenarios.dbcache
 root=
-failed=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; failed=1; }
+# shellcheck source=tests/lib/common.sh
+. "$src/tests/lib/common.sh"
 
 for p in "$bin/xvs-xapi-sim" "$bin/xvs-dbd" "$bin/xvs-vsctl" "$tools/xvs-xapi-call" "$plugin"; do
     if [ ! -x "$p" ]; then
@@ -26,18 +24,6 @@ for p in "$bin/xvs-xapi-sim" "$bin/xvs-dbd" "$bin/xvs-vsctl" "$tools/xvs-xapi-ca
         exit 1
     fi
 done
-
-stop_pidfile() {
-    local pid
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
-}
 
 # shellcheck disable=SC2317 # Called by the EXIT trap.
 cleanup() {

@@ -10,14 +10,11 @@ set -u
 
 src=${XVS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 bin=${XVS_BIN:-$src/build/bin}
-tools=${XVS_TOOLS:-$src/build/tests}
 sync=$(dirname "$bin")/libexec/ovs-xapi-sync
 fixture=$src/tests/data/dbcache/four-scenarios.dbcache
 root=
-failed=0
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; failed=1; }
+# shellcheck source=tests/lib/common.sh
+. "$src/tests/lib/common.sh"
 
 for p in "$bin/xvs-xapi-sim" "$bin/xvs-dbd" "$bin/xvs-vsctl" "$bin/xvs-appctl" "$sync"; do
     if [ ! -x "$p" ]; then
@@ -25,18 +22,6 @@ for p in "$bin/xvs-xapi-sim" "$bin/xvs-dbd" "$bin/xvs-vsctl" "$bin/xvs-appctl" "
         exit 1
     fi
 done
-
-stop_pidfile() {
-    local pid
-    [ -f "$1" ] || return 0
-    pid=$(cat "$1")
-    if [[ $pid =~ ^[0-9]+$ ]] && kill "$pid" 2>/dev/null; then
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-    fi
-}
 
 # shellcheck disable=SC2317 # Called by the EXIT trap.
 cleanup() {
@@ -78,13 +63,6 @@ if [ "$(vsctl get Bridge xenbr0 fail_mode)" = "[]" ]; then pass xapi-sync-waits-
 else fail xapi-sync-waits-for-cookie "changed the switch before XAPI was up"; fi
 
 touch "$root/var/run/xapi_init_complete.cookie"
-wait_for() { # description command...
-    for _ in $(seq 50); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    return 1
-}
 is() { [ "$(vsctl "${@:2}")" = "$1" ]; }
 
 if wait_for is secure get Bridge xenbr0 fail_mode && is '"true"' get Bridge xenbr0 other_config:disable-in-band &&
