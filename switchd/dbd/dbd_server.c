@@ -2,101 +2,52 @@
 #include "dbd_server.h"
 
 #include "dbd_monitor.h"
+#include "dbd_server_int.h"
 #include "jsonrpc.h"
 #include "log.h"
 #include "ovsdb_exec.h"
-#include "stream.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <malloc.h>
 #include <poll.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 /* Inactivity probe for TCP sessions, as ovsdb-server's default. */
-#define PROBE_MS        5000
-#define RECONNECT_MAXMS 8000
+#define PROBE_MS 5000
 
-struct session;
+/* Journal bytes of one group of transactions above which the freed heap is
+ * returned to the system afterwards. */
+#define TRIM_AFTER (256 << 10)
 
-struct mon_entry {
-    json_t *id;
-    struct dbd_monitor *mon;
-    struct mon_entry *next;
-};
-
-struct session {
-    struct dbd_server *srv;
-    struct jsonrpc *rpc; /* NULL for dbd_server_handle()'s pseudo-session. */
-    int fd;
-    bool dead;
-    bool finished;
-    bool probe; /* TCP: send inactivity probes. */
-    long long last_rx;
-    long long probe_sent;  /* 0: none outstanding. */
-    struct remote *remote; /* The active remote that made it, or NULL. */
-    struct mon_entry *mons;
-    struct session *next;
-};
-
-/* A remote: a listener, or an active connection that is kept up. */
-struct remote {
-    char *name;
-    bool from_db; /* Named by a db: remote; dropped when no longer there. */
-    bool seen;
-    int listen_fd;
-    struct session *active;
-    long backoff_ms;
-    unsigned long timer;
-    struct dbd_server *srv;
-    struct remote *next;
-};
-
-/* Lock requests, oldest first; the first request for a name owns it. */
-struct lock_req {
-    char *name;
-    struct session *s;
-    struct lock_req *next;
-};
-
-/* A transaction blocked on a "wait" with a timeout, run again after commits. */
-struct pending {
-    struct dbd_server *srv;
-    struct session *s;
-    json_t *params;
-    json_t *id;
-    unsigned long timer;
-    struct pending *next;
-};
-
-struct dbd_server {
-    struct evl *loop;
-    struct ovsdb_db *db;
-    struct ovsdb_journal *journal;
-    struct session *sessions;
-    struct remote *remotes;
-    struct lock_req *locks;
-    char **db_remotes; /* "DB,TABLE,COLUMN" specs. */
-    size_t n_db_remotes;
-    unsigned long probe_timer;
-    unsigned long long n_txn;
-    struct pending *pending;
-    bool retrying, retry_again;
-};
-
-static void session_close(struct session *s);
 static void session_cb(struct evl *loop, int fd, short revents, void *arg);
-static void remote_connect(struct evl *loop, void *arg);
 
-/* Queues a message; a failed send kills the session. */
+/* Queues a message (stolen); a failed send kills the session.  While
+ * transactions wait for their sync, every message waits behind them, so
+ * that no client sees a change before it is durable nor replies out of
+ * order. */
 static void session_send(struct session *s, json_t *msg)
 {
+    struct dbd_server *srv = s->srv;
+
+    if (s->rpc && !s->dead && msg && srv->uncommitted) {
+        struct held *h = malloc(sizeof *h);
+        if (!h) {
+            /* Dropping one message would break the session's stream. */
+            dbd_session_close(s);
+        } else {
+            h->s = s;
+            h->msg = msg;
+            h->next = NULL;
+            *srv->held_tail = h;
+            srv->held_tail = &h->next;
+            return;
+        }
+    }
     if (s->rpc && !s->dead && msg) {
         if (jsonrpc_send(s->rpc, msg)) {
-            session_close(s);
+            dbd_session_close(s);
         } else if (jsonrpc_want_write(s->rpc)) {
             evl_set_events(s->srv->loop, s->fd, POLLIN | POLLOUT);
         }
@@ -147,7 +98,7 @@ static bool session_has_lock(const char *name, void *arg)
 }
 
 /* Marks a session closed; reap() finishes the job where no pointer to it is in use. */
-static void session_close(struct session *s)
+void dbd_session_close(struct session *s)
 {
     if (s->dead) {
         return;
@@ -169,7 +120,7 @@ static void session_finish(struct session *s)
     lock_release(s->srv, s, NULL);
     if (s->remote) {
         s->remote->active = NULL;
-        evl_add_timer(s->srv->loop, s->remote->backoff_ms, remote_connect, s->remote,
+        evl_add_timer(s->srv->loop, s->remote->backoff_ms, dbd_remote_connect, s->remote,
                       &s->remote->timer);
         s->remote = NULL;
     }
@@ -177,6 +128,26 @@ static void session_finish(struct session *s)
 
 static void session_free(struct session *s)
 {
+    struct dbd_server *srv = s->srv;
+
+    /* Messages held for it go with it. */
+    for (struct held **p = &srv->held; *p;) {
+        struct held *h = *p;
+        if (h->s == s) {
+            *p = h->next;
+            json_decref(h->msg);
+            free(h);
+        } else {
+            p = &h->next;
+        }
+    }
+    srv->held_tail = &srv->held;
+    while (*srv->held_tail) {
+        srv->held_tail = &(*srv->held_tail)->next;
+    }
+    if (s->resume_timer) {
+        evl_cancel_timer(srv->loop, s->resume_timer);
+    }
     while (s->mons) {
         struct mon_entry *m = s->mons;
         s->mons = m->next;
@@ -216,7 +187,7 @@ static void reap(struct dbd_server *srv)
     }
 }
 
-static struct session *session_new(struct dbd_server *srv, int fd, bool probe)
+struct session *dbd_session_new(struct dbd_server *srv, int fd, bool probe)
 {
     struct session *s = calloc(1, sizeof *s);
 
@@ -253,8 +224,6 @@ static bool db_ok(struct dbd_server *srv, const json_t *name)
     return json_is_string(name) && !strcmp(json_string_value(name), ovsdb_db_schema(srv->db)->name);
 }
 
-static void refresh_db_remotes(struct dbd_server *srv);
-
 /* Sends each session's monitor updates for a committed transaction. */
 static void notify_monitors(struct dbd_server *srv, const struct ovsdb_txn *txn)
 {
@@ -270,9 +239,71 @@ static void notify_monitors(struct dbd_server *srv, const struct ovsdb_txn *txn)
 }
 
 static void retry_pending(struct dbd_server *srv);
+static void reap(struct dbd_server *srv);
 
-/* Runs a transaction: execute, journal (fsync), apply, notify.  Returns
- * ovsdb_exec()'s status with the result array in *results. */
+/* Ends a group: syncs the journal once for every transaction written since
+ * the last sync, then sends what was held back (replies, monitor updates).
+ * When the sync fails nothing is acknowledged: the sessions are closed and
+ * the server stops, so that a restart reloads what is really on disk. */
+static void group_commit(struct dbd_server *srv)
+{
+    struct held *h;
+
+    if (srv->commit_timer) {
+        evl_cancel_timer(srv->loop, srv->commit_timer);
+        srv->commit_timer = 0;
+    }
+    if (!srv->uncommitted) {
+        return;
+    }
+    srv->uncommitted = false;
+    if (ovsdb_journal_sync(srv->journal)) {
+        xlog_err("cannot make committed transactions durable: stopping without acknowledging "
+                 "them");
+        srv->failed = true;
+        for (struct session *s = srv->sessions; s; s = s->next) {
+            dbd_session_close(s);
+        }
+        evl_stop(srv->loop);
+    }
+    if (!srv->failed && ovsdb_journal_size(srv->journal) - srv->group_start > TRIM_AFTER) {
+        /* A big group leaves the heap full of freed request and record
+         * JSON: give it back rather than keep it resident (before the
+         * replies, so that a client never sees the server still bloated). */
+        malloc_trim(0);
+    }
+    while ((h = srv->held)) {
+        srv->held = h->next;
+        if (srv->failed) {
+            json_decref(h->msg);
+        } else {
+            session_send(h->s, h->msg);
+        }
+        free(h);
+    }
+    srv->held_tail = &srv->held;
+    if (!srv->failed && ovsdb_journal_should_compact(srv->journal)) {
+        /* A failure is logged; the journal simply keeps growing. */
+        ovsdb_journal_compact(srv->journal, srv->db);
+    }
+    if (!srv->failed) {
+        ovsdb_journal_reserve(srv->journal);
+    }
+}
+
+static void commit_cb(struct evl *loop, void *arg)
+{
+    struct dbd_server *srv = arg;
+    (void)loop;
+
+    srv->commit_timer = 0;
+    group_commit(srv);
+    reap(srv);
+}
+
+/* Runs a transaction: execute, journal (written now, synced with its group
+ * at the end of the round), apply, notify.  Returns ovsdb_exec()'s status
+ * with the result array in *results. */
 static int run_transact(struct dbd_server *srv, struct session *s, const json_t *params,
                         json_t **results)
 {
@@ -287,10 +318,11 @@ static int run_transact(struct dbd_server *srv, struct session *s, const json_t 
     rc = ovsdb_exec(srv->db, ops, session_has_lock, s, results, &txn, &comment);
     if (!rc && txn) {
         json_t *rec = json_pack("{s:o}", "txn", ovsdb_txn_record(txn));
+        long long journal_before = ovsdb_journal_size(srv->journal);
         if (comment) {
             json_object_set(rec, "comment", comment);
         }
-        if (ovsdb_journal_append(srv->journal, rec)) {
+        if (srv->failed || ovsdb_journal_write(srv->journal, rec)) {
             /* Not on disk: not committed.  The client sees the failure. */
             json_decref(*results);
             *results = json_pack("[o]", ovsdb_error("I/O error", "%s", "cannot write journal"));
@@ -298,12 +330,17 @@ static int run_transact(struct dbd_server *srv, struct session *s, const json_t 
         } else {
             ovsdb_txn_apply(txn);
             srv->n_txn++;
-            if (ovsdb_journal_should_compact(srv->journal)) {
-                /* A failure is logged; the journal simply keeps growing. */
-                ovsdb_journal_compact(srv->journal, srv->db);
+            if (!srv->uncommitted) {
+                srv->group_start = journal_before;
+            }
+            srv->uncommitted = true;
+            if (!srv->commit_timer) {
+                /* Due in the next round, after the sessions that are ready
+                 * by then have added their transactions to the group. */
+                evl_add_timer(srv->loop, 0, commit_cb, srv, &srv->commit_timer);
             }
             notify_monitors(srv, txn);
-            refresh_db_remotes(srv);
+            dbd_refresh_db_remotes(srv);
         }
         json_decref(rec);
     }
@@ -609,6 +646,14 @@ static void handle_msg(struct session *s, const json_t *msg)
     }
 }
 
+static void session_resume(struct evl *loop, void *arg)
+{
+    struct session *s = arg;
+
+    s->resume_timer = 0;
+    session_cb(loop, s->fd, POLLIN, s);
+}
+
 static void session_cb(struct evl *loop, int fd, short revents, void *arg)
 {
     struct session *s = arg;
@@ -617,7 +662,8 @@ static void session_cb(struct evl *loop, int fd, short revents, void *arg)
     (void)fd;
 
     if (revents & (POLLIN | POLLHUP | POLLERR)) {
-        for (int n = 0; n < 64 && !s->dead; n++) {
+        int n;
+        for (n = 0; n < 64 && !s->dead; n++) {
             json_t *msg;
             int r = jsonrpc_recv(s->rpc, &msg);
             if (r == -EAGAIN) {
@@ -627,7 +673,7 @@ static void session_cb(struct evl *loop, int fd, short revents, void *arg)
                 if (r != -EPIPE) {
                     xlog_warn("session: %s, closing", strerror(-r));
                 }
-                session_close(s);
+                dbd_session_close(s);
                 break;
             }
             s->last_rx = evl_now_ms();
@@ -635,222 +681,21 @@ static void session_cb(struct evl *loop, int fd, short revents, void *arg)
             handle_msg(s, msg);
             json_decref(msg);
         }
+        if (n == 64 && !s->dead && !s->resume_timer) {
+            /* Other sessions get their turn; the requests still in this
+             * one's buffer would not wake poll(2), so come back next round. */
+            evl_add_timer(srv->loop, 0, session_resume, s, &s->resume_timer);
+        }
     }
     if (!s->dead) {
         int r = jsonrpc_flush(s->rpc);
         if (r && r != -EAGAIN) {
-            session_close(s);
+            dbd_session_close(s);
         } else {
             evl_set_events(srv->loop, s->fd, r == -EAGAIN ? POLLIN | POLLOUT : POLLIN);
         }
     }
     reap(srv);
-}
-
-static void listen_cb(struct evl *loop, int fd, short revents, void *arg)
-{
-    struct remote *r = arg;
-    (void)loop;
-    (void)revents;
-
-    for (int i = 0; i < 16; i++) {
-        int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (c < 0) {
-            break;
-        }
-        session_new(r->srv, c, !strncmp(r->name, "ptcp:", 5));
-    }
-}
-
-static void remote_connect(struct evl *loop, void *arg)
-{
-    struct remote *r = arg;
-    int fd;
-    (void)loop;
-
-    r->timer = 0;
-    fd = stream_connect(r->name, 1000);
-    if (fd < 0) {
-        r->backoff_ms = r->backoff_ms * 2 > RECONNECT_MAXMS ? RECONNECT_MAXMS : r->backoff_ms * 2;
-        evl_add_timer(r->srv->loop, r->backoff_ms, remote_connect, r, &r->timer);
-        return;
-    }
-    r->backoff_ms = 1000;
-    r->active = session_new(r->srv, fd, !strncmp(r->name, "tcp:", 4));
-    if (r->active) {
-        r->active->remote = r;
-    }
-    xlog_info("%s: connected", r->name);
-}
-
-static void remote_free(struct dbd_server *srv, struct remote *r)
-{
-    if (r->listen_fd >= 0) {
-        evl_del_fd(srv->loop, r->listen_fd);
-        close(r->listen_fd);
-        if (!strncmp(r->name, "punix:", 6)) {
-            unlink(r->name + 6);
-        }
-    }
-    if (r->timer) {
-        evl_cancel_timer(srv->loop, r->timer);
-    }
-    if (r->active) {
-        r->active->remote = NULL;
-        session_close(r->active);
-    }
-    free(r->name);
-    free(r);
-}
-
-static struct remote *find_remote(struct dbd_server *srv, const char *name)
-{
-    for (struct remote *r = srv->remotes; r; r = r->next) {
-        if (!strcmp(r->name, name)) {
-            return r;
-        }
-    }
-    return NULL;
-}
-
-static int open_remote(struct dbd_server *srv, const char *name, bool from_db)
-{
-    struct remote *r = find_remote(srv, name);
-
-    if (r) {
-        r->seen = true;
-        return 0;
-    }
-    r = calloc(1, sizeof *r);
-    if (!r || !(r->name = strdup(name))) {
-        free(r);
-        return -ENOMEM;
-    }
-    r->srv = srv;
-    r->from_db = from_db;
-    r->seen = true;
-    r->listen_fd = -1;
-    r->backoff_ms = 1000;
-    if (stream_is_passive(name)) {
-        r->listen_fd = stream_listen(name);
-        if (r->listen_fd < 0) {
-            int e = r->listen_fd;
-            xlog_err("%s: cannot listen: %s", name, strerror(-e));
-            free(r->name);
-            free(r);
-            return e;
-        }
-        evl_add_fd(srv->loop, r->listen_fd, POLLIN, listen_cb, r);
-    } else if (!strncmp(name, "unix:", 5) || !strncmp(name, "tcp:", 4)) {
-        evl_add_timer(srv->loop, 0, remote_connect, r, &r->timer);
-    } else {
-        xlog_err("%s: unknown remote type", name);
-        free(r->name);
-        free(r);
-        return -EINVAL;
-    }
-    r->next = srv->remotes;
-    srv->remotes = r;
-    xlog_info("%s: remote added", name);
-    return 0;
-}
-
-/* Collects the remote names that a db:DB,TABLE,COLUMN spec points at. */
-static void db_remote_names(struct dbd_server *srv, const char *spec, json_t *names)
-{
-    const struct ovsdb_schema *sc = ovsdb_db_schema(srv->db);
-    char db[64], table[64], column[64];
-    const struct ovsdb_tschema *ts;
-    const struct ovsdb_row **rows;
-    struct ovsdb_txn *txn;
-    int t, c;
-    size_t n;
-
-    if (sscanf(spec, "%63[^,],%63[^,],%63s", db, table, column) != 3 || strcmp(db, sc->name) ||
-        (t = ovsdb_schema_table(sc, table)) < 0 ||
-        (c = ovsdb_tschema_column(&sc->tables[t], column)) < 0) {
-        return;
-    }
-    ts = &sc->tables[t];
-    txn = ovsdb_txn_new(srv->db);
-    if (!txn) {
-        return;
-    }
-    n = ovsdb_txn_rows(txn, (size_t)t, &rows);
-    for (size_t i = 0; rows && i < n; i++) {
-        const struct ovsdb_base *key = &ts->cols[c].type.key;
-        json_t *e;
-        size_t k;
-        json_array_foreach(rows[i]->cols[c], k, e)
-        {
-            if (key->type == OVSDB_STRING) {
-                json_array_append(names, e);
-            } else if (key->ref_table >= 0) {
-                const struct ovsdb_tschema *rt = &sc->tables[key->ref_table];
-                int tc = ovsdb_tschema_column(rt, "target");
-                const struct ovsdb_row *row =
-                        ovsdb_db_get(srv->db, (size_t)key->ref_table, json_string_value(e));
-                if (row && tc >= 0 && json_array_size(row->cols[tc]) == 1) {
-                    json_array_append(names, json_array_get(row->cols[tc], 0));
-                }
-            }
-        }
-    }
-    free(rows);
-    ovsdb_txn_free(txn);
-}
-
-/* Re-reads the db: remotes and opens or closes remotes to match. */
-static void refresh_db_remotes(struct dbd_server *srv)
-{
-    json_t *names;
-    size_t i;
-    json_t *n;
-
-    if (!srv->n_db_remotes) {
-        return;
-    }
-    names = json_array();
-    for (i = 0; i < srv->n_db_remotes; i++) {
-        db_remote_names(srv, srv->db_remotes[i], names);
-    }
-    for (struct remote *r = srv->remotes; r; r = r->next) {
-        r->seen = false;
-    }
-    json_array_foreach(names, i, n)
-    {
-        open_remote(srv, json_string_value(n), true);
-    }
-    for (struct remote **p = &srv->remotes; *p;) {
-        struct remote *r = *p;
-        if (r->from_db && !r->seen) {
-            *p = r->next;
-            xlog_info("%s: remote removed", r->name);
-            remote_free(srv, r);
-        } else {
-            p = &r->next;
-        }
-    }
-    json_decref(names);
-}
-
-int dbd_server_add_remote(struct dbd_server *srv, const char *remote)
-{
-    if (!strncmp(remote, "db:", 3)) {
-        char **v = realloc(srv->db_remotes, (srv->n_db_remotes + 1) * sizeof *v);
-        if (!v) {
-            return -ENOMEM;
-        }
-        srv->db_remotes = v;
-        v[srv->n_db_remotes] = strdup(remote + 3);
-        if (!v[srv->n_db_remotes]) {
-            return -ENOMEM;
-        }
-        srv->n_db_remotes++;
-        refresh_db_remotes(srv);
-        return 0;
-    }
-    return open_remote(srv, remote, false);
 }
 
 /* Sends echo probes on idle TCP sessions and drops those that stay silent. */
@@ -865,7 +710,7 @@ static void probe_cb(struct evl *loop, void *arg)
         }
         if (s->probe_sent && now - s->probe_sent >= PROBE_MS) {
             xlog_warn("session: no reply to inactivity probe, closing");
-            session_close(s);
+            dbd_session_close(s);
         } else if (!s->probe_sent && now - s->last_rx >= PROBE_MS) {
             s->probe_sent = now;
             session_send(s, jsonrpc_request("echo", json_array(), json_string("echo")));
@@ -887,6 +732,7 @@ int dbd_server_new(struct evl *loop, struct ovsdb_db *db, struct ovsdb_journal *
     srv->loop = loop;
     srv->db = db;
     srv->journal = journal;
+    srv->held_tail = &srv->held;
     evl_add_timer(loop, 1000, probe_cb, srv, &srv->probe_timer);
     *out = srv;
     return 0;
@@ -897,13 +743,15 @@ void dbd_server_free(struct dbd_server *srv)
     if (!srv) {
         return;
     }
+    /* What was written is made durable (nothing of it was acknowledged). */
+    group_commit(srv);
     while (srv->remotes) {
         struct remote *r = srv->remotes;
         srv->remotes = r->next;
-        remote_free(srv, r);
+        dbd_remote_free(srv, r);
     }
     for (struct session *s = srv->sessions; s; s = s->next) {
-        session_close(s);
+        dbd_session_close(s);
     }
     reap(srv);
     pending_drop(srv, NULL);
@@ -913,6 +761,11 @@ void dbd_server_free(struct dbd_server *srv)
     }
     free(srv->db_remotes);
     free(srv);
+}
+
+bool dbd_server_failed(const struct dbd_server *srv)
+{
+    return srv->failed;
 }
 
 int dbd_server_compact(struct dbd_server *srv)
@@ -932,8 +785,9 @@ void dbd_server_status(const struct dbd_server *srv, struct sbuf *out)
         n_rows += ovsdb_db_count(srv->db, t);
     }
     sbuf_addf(out, "database: %s (schema %s), %zu rows\n", s->name, s->version, n_rows);
-    sbuf_addf(out, "journal: %lld bytes, %lu records; %llu transactions committed\n",
-              ovsdb_journal_size(srv->journal), ovsdb_journal_records(srv->journal), srv->n_txn);
+    sbuf_addf(out, "journal: %lld bytes, %lu records; %llu transactions committed in %lu syncs\n",
+              ovsdb_journal_size(srv->journal), ovsdb_journal_records(srv->journal), srv->n_txn,
+              ovsdb_journal_syncs(srv->journal));
     sbuf_addf(out, "sessions: %zu\n", n_sessions);
     for (const struct remote *r = srv->remotes; r; r = r->next) {
         sbuf_addf(out, "remote: %s%s%s\n", r->name, r->from_db ? " (from database)" : "",
@@ -953,6 +807,12 @@ json_t *dbd_server_handle(struct dbd_server *srv, const json_t *msg)
         return err_reply("invalid request", json_object_get(msg, "id"));
     }
     reply = dispatch(&s, method, json_object_get(msg, "params"), json_object_get(msg, "id"));
+    group_commit(srv);
+    if (srv->failed && reply) {
+        /* Not durable, so not acknowledged. */
+        json_decref(reply);
+        reply = err_reply("I/O error: cannot sync the journal", json_object_get(msg, "id"));
+    }
     /* The pseudo-session ends here: its monitors and locks go with it. */
     s.dead = true;
     lock_release(srv, &s, NULL);

@@ -9,6 +9,7 @@
 #include "sbuf.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 
 struct dbd_server;
 
@@ -27,6 +28,10 @@ void dbd_server_free(struct dbd_server *srv);
  * every commit; references to Manager rows use their "target").  Returns 0
  * or a negative errno (logged). */
 int dbd_server_add_remote(struct dbd_server *srv, const char *remote);
+
+/* True when the server stopped its loop because the journal could not be
+ * synced (the transactions of that round were not acknowledged). */
+bool dbd_server_failed(const struct dbd_server *srv);
 
 /* Compacts the journal.  Returns 0 or -errno. */
 int dbd_server_compact(struct dbd_server *srv);

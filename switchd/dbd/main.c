@@ -3,7 +3,7 @@
  * socket and signals; every commit is on disk before it is acknowledged. */
 #include "dbd_server.h"
 #include "daemon.h"
-#include "dbd_unixctl.h"
+#include "unixctl.h"
 #include "evloop.h"
 #include "fsutil.h"
 #include "log.h"
@@ -40,7 +40,7 @@ struct daemon {
     struct ovsdb_db *db;
     struct ovsdb_journal *journal;
     struct dbd_server *srv;
-    struct dbd_unixctl *ctl;
+    struct unixctl *ctl;
 };
 
 static void usage(FILE *f)
@@ -217,32 +217,6 @@ static void signal_cb(struct evl *loop, int fd, short revents, void *arg)
     }
 }
 
-/* With --monitor the daemon runs as a child that is restarted when it
- * crashes; a clean exit or a termination signal ends the monitor too. */
-static void run_monitor(void)
-{
-    for (;;) {
-        int status;
-        pid_t pid = fork();
-        if (pid <= 0) {
-            if (pid < 0) {
-                xlog_err("fork: %s", strerror(errno));
-                exit(1);
-            }
-            return;
-        }
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-        }
-        if (WIFEXITED(status) ||
-            (WIFSIGNALED(status) && (WTERMSIG(status) == SIGTERM || WTERMSIG(status) == SIGINT ||
-                                     WTERMSIG(status) == SIGKILL))) {
-            exit(WIFEXITED(status) ? WEXITSTATUS(status) : 0);
-        }
-        xlog_err("daemon died of signal %d, restarting", WTERMSIG(status));
-        sleep(1);
-    }
-}
-
 int main(int argc, char **argv)
 {
     struct options o;
@@ -273,7 +247,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (o.monitor) {
-        run_monitor();
+        daemon_monitor();
     }
     signal(SIGPIPE, SIG_IGN);
     sigemptyset(&mask);
@@ -296,12 +270,12 @@ int main(int argc, char **argv)
             goto out;
         }
     }
-    if (dbd_unixctl_new(d.loop, ctl_path, &d.ctl) ||
-        dbd_unixctl_register(d.ctl, "exit", 0, 0, ctl_exit, &d) ||
-        dbd_unixctl_register(d.ctl, "status", 0, 0, ctl_status, &d) ||
-        dbd_unixctl_register(d.ctl, "compact", 0, 1, ctl_compact, &d) ||
-        dbd_unixctl_register(d.ctl, "ovsdb-server/compact", 0, 1, ctl_compact, &d) ||
-        dbd_unixctl_register(d.ctl, "vlog/set", 1, 1, ctl_vlog_set, &d)) {
+    if (unixctl_new(d.loop, ctl_path, &d.ctl) ||
+        unixctl_register(d.ctl, "exit", 0, 0, ctl_exit, &d) ||
+        unixctl_register(d.ctl, "status", 0, 0, ctl_status, &d) ||
+        unixctl_register(d.ctl, "compact", 0, 1, ctl_compact, &d) ||
+        unixctl_register(d.ctl, "ovsdb-server/compact", 0, 1, ctl_compact, &d) ||
+        unixctl_register(d.ctl, "vlog/set", 1, 1, ctl_vlog_set, &d)) {
         goto out;
     }
     if (pid_path) {
@@ -322,14 +296,14 @@ int main(int argc, char **argv)
             close(null);
         }
     }
-    rc = evl_run(d.loop) ? 1 : 0;
+    rc = evl_run(d.loop) || dbd_server_failed(d.srv) ? 1 : 0;
     xlog_info("exiting");
 out:
     /* Only the daemon itself, after a clean run, removes its pidfile. */
     if (pid_path && d.loop && rc == 0) {
         unlink(pid_path);
     }
-    dbd_unixctl_free(d.ctl);
+    unixctl_free(d.ctl);
     dbd_server_free(d.srv);
     ovsdb_journal_close(d.journal);
     ovsdb_db_free(d.db);

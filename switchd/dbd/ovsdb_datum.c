@@ -46,6 +46,11 @@ void ovsdb_uuid_generate(char buf[37])
 
 int ovsdb_atom_cmp(const json_t *a, const json_t *b, enum ovsdb_atype type)
 {
+    /* Datums share their atoms, so most comparisons between an old and a new
+     * version of a column meet the same object: no need to look inside. */
+    if (a == b) {
+        return 0;
+    }
     switch (type) {
     case OVSDB_INTEGER: {
         json_int_t x = json_integer_value(a), y = json_integer_value(b);
@@ -469,6 +474,9 @@ int ovsdb_datum_cmp(const struct ovsdb_type *type, const json_t *a, const json_t
 {
     size_t na = json_array_size(a), nb = json_array_size(b), i;
 
+    if (a == b) {
+        return 0;
+    }
     for (i = 0; i < na && i < nb; i++) {
         int c = full_cmp(type, json_array_get(a, i), json_array_get(b, i));
         if (c) {
@@ -515,59 +523,66 @@ bool ovsdb_datum_excludes(const struct ovsdb_type *type, const json_t *a, const 
 
 json_t *ovsdb_datum_diff(const struct ovsdb_type *type, const json_t *old, const json_t *new_)
 {
-    json_t *diff, *e;
-    size_t i;
+    size_t i = 0, j = 0, no = json_array_size(old), nn = json_array_size(new_);
+    json_t *diff;
 
     /* A scalar column's diff is simply its new value. */
     if (type->n_min == 1 && type->n_max == 1) {
         return json_incref((json_t *)new_);
     }
     diff = json_array();
-    /* Elements of old that are gone or whose map value changed: for sets the
-     * removed element; for maps the old pair when the key is gone. */
-    json_array_foreach(old, i, e)
-    {
-        long j = ovsdb_datum_find(type, new_, elem_key(type, e));
-        if (j < 0) {
-            json_array_append(diff, e);
+    /* One merge walk over the two sorted datums, so the diff comes out
+     * sorted: a key only in old (removed), a key only in new (added), and
+     * for maps a key whose value changed (the new pair). */
+    while (i < no || j < nn) {
+        const json_t *a = i < no ? json_array_get(old, i) : NULL;
+        const json_t *b = j < nn ? json_array_get(new_, j) : NULL;
+        int c = !a ? 1 : !b ? -1 : elem_cmp(type, a, b);
+        if (c < 0) {
+            json_array_append(diff, (json_t *)a);
+            i++;
+        } else if (c > 0) {
+            json_array_append(diff, (json_t *)b);
+            j++;
+        } else {
+            if (full_cmp(type, a, b)) {
+                json_array_append(diff, (json_t *)b);
+            }
+            i++;
+            j++;
         }
     }
-    json_array_foreach(new_, i, e)
-    {
-        if (!holds(type, old, e)) {
-            json_array_append(diff, e);
-        }
-    }
-    ovsdb_datum_sort(type, diff);
     return diff;
 }
 
 json_t *ovsdb_datum_apply_diff(const struct ovsdb_type *type, const json_t *old, const json_t *diff)
 {
-    json_t *out, *e;
-    size_t i;
+    size_t i = 0, j = 0, no = json_array_size(old), nd = json_array_size(diff);
+    json_t *out;
 
     if (type->n_min == 1 && type->n_max == 1) {
         return json_incref((json_t *)diff);
     }
     out = json_array();
-    /* Elements named by the diff go (same value) or take the diff's value. */
-    json_array_foreach(old, i, e)
-    {
-        long j = ovsdb_datum_find(type, diff, elem_key(type, e));
-        if (j < 0) {
-            json_array_append(out, e);
-        } else if (is_map(type) && !holds(type, old, json_array_get(diff, (size_t)j))) {
-            json_array_append(out, json_array_get(diff, (size_t)j));
+    /* Merge walk: a key only in old stays, a key only in the diff is added;
+     * a key in both goes, unless (maps) the diff gives it a new value. */
+    while (i < no || j < nd) {
+        const json_t *a = i < no ? json_array_get(old, i) : NULL;
+        const json_t *b = j < nd ? json_array_get(diff, j) : NULL;
+        int c = !a ? 1 : !b ? -1 : elem_cmp(type, a, b);
+        if (c < 0) {
+            json_array_append(out, (json_t *)a);
+            i++;
+        } else if (c > 0) {
+            json_array_append(out, (json_t *)b);
+            j++;
+        } else {
+            if (is_map(type) && full_cmp(type, a, b)) {
+                json_array_append(out, (json_t *)b);
+            }
+            i++;
+            j++;
         }
     }
-    /* Elements of the diff whose key is new are added. */
-    json_array_foreach(diff, i, e)
-    {
-        if (ovsdb_datum_find(type, old, elem_key(type, e)) < 0) {
-            json_array_append(out, e);
-        }
-    }
-    ovsdb_datum_sort(type, out);
     return out;
 }

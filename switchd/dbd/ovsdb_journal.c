@@ -20,14 +20,23 @@
 /* Automatic compaction starts above this size. */
 #define JOURNAL_COMPACT_MIN (16ll << 20)
 
+/* The file is grown ahead of the records in steps of this many zero bytes
+ * (ovsdb_journal_reserve()): overwriting blocks that are already written
+ * leaves the inode alone, so the fdatasync of each commit flushes the record
+ * only, not the inode too. */
+#define JOURNAL_PREALLOC (1ll << 20)
+
 struct ovsdb_journal {
     char *path;
     int fd;
-    long long size;
+    long long size;      /* End of the last record: where the next one goes. */
+    long long alloc_end; /* File length; the bytes from size on are zeros. */
     unsigned long records;
     json_t *schema;
     long long base_size; /* Size right after the last load or compaction. */
     bool converted;      /* Loaded from an Open vSwitch file: rewrite it as ours. */
+    bool unsynced;       /* Records written since the last fdatasync. */
+    unsigned long syncs; /* Successful syncs of appended records. */
 };
 
 unsigned long ovsdb_journal_crc32(const void *data, size_t len)
@@ -97,7 +106,8 @@ static int read_record(const char *data, size_t len, size_t *off, json_t **rec)
     size_t blen;
     json_error_t jerr;
 
-    if (*off == len) {
+    if (*off == len || data[*off] == '\0') {
+        /* The end, or the zeros that the file was grown by ahead of time. */
         return -ENODATA;
     }
     nl = memchr(p, '\n', len - *off);
@@ -294,6 +304,7 @@ static int load(struct ovsdb_journal *j, struct ovsdb_db **db)
                 goto out;
             }
             off = start;
+            len = start;
             break;
         }
         if (!body || ovsdb_db_replay(*db, body)) {
@@ -307,7 +318,27 @@ static int load(struct ovsdb_journal *j, struct ovsdb_db **db)
         json_decref(rec);
         rec = NULL;
     }
+    if (off < len) {
+        /* Past the last record there must be nothing but zeros; anything
+         * else is what a crash left of records never synced (blocks
+         * written out of order), which must not surface behind later ones. */
+        bool zeros = true;
+        for (size_t i = off; i < len && zeros; i++) {
+            zeros = !data[i];
+        }
+        if (!zeros) {
+            xlog_warn("%s: dropping %zu bytes of unsynced data after offset %zu", j->path,
+                      len - off, off);
+            if (truncate(j->path, (off_t)off) < 0) {
+                r = -errno;
+                xlog_err("%s: truncate: %s", j->path, strerror(errno));
+                goto out;
+            }
+            len = off;
+        }
+    }
     j->size = (long long)off;
+    j->alloc_end = (long long)len;
     j->base_size = j->size;
     r = ovsdb_db_reindex(*db);
 out:
@@ -340,6 +371,21 @@ int ovsdb_journal_open(const char *path, const char *schema_json, struct ovsdb_j
             goto err;
         }
     }
+    /* The lock comes first: loading may cut a torn tail off the file, which
+     * must never happen to a file that another server is writing. */
+    j->fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (j->fd < 0) {
+        r = -errno;
+        xlog_err("%s: %s", path, strerror(errno));
+        goto err;
+    }
+    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
+        r = -errno;
+        xlog_err("%s: locked by another process", path);
+        close(j->fd);
+        j->fd = -1;
+        goto err;
+    }
     r = load(j, db);
     if (r) {
         goto err;
@@ -353,15 +399,9 @@ int ovsdb_journal_open(const char *path, const char *schema_json, struct ovsdb_j
         *out = j;
         return 0;
     }
-    j->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (j->fd < 0) {
+    if (lseek(j->fd, (off_t)j->size, SEEK_SET) < 0) {
         r = -errno;
-        xlog_err("%s: %s", path, strerror(errno));
-        goto err;
-    }
-    if (flock(j->fd, LOCK_EX | LOCK_NB) < 0) {
-        r = -errno;
-        xlog_err("%s: locked by another process", path);
+        xlog_err("%s: seek: %s", path, strerror(errno));
         goto err;
     }
     *out = j;
@@ -373,26 +413,86 @@ err:
     return r;
 }
 
-int ovsdb_journal_append(struct ovsdb_journal *j, const json_t *record)
+void ovsdb_journal_reserve(struct ovsdb_journal *j)
+{
+    static const char zeros[65536];
+    long long end = j->size + JOURNAL_PREALLOC, at = j->alloc_end;
+
+    if (j->fd < 0 || j->alloc_end - j->size >= JOURNAL_PREALLOC / 4) {
+        return;
+    }
+    while (at < end) {
+        size_t n = end - at < (long long)sizeof zeros ? (size_t)(end - at) : sizeof zeros;
+        ssize_t w = pwrite(j->fd, zeros, n, (off_t)at);
+        if (w <= 0) {
+            break;
+        }
+        at += w;
+    }
+    /* The zeros and the new length must be on disk before the records that
+     * overwrite them rely on fdatasync alone. */
+    if (at < end || fsync(j->fd) < 0) {
+        /* A full disk, say: the records simply extend the file themselves. */
+        if (ftruncate(j->fd, (off_t)j->alloc_end) < 0) {
+            xlog_warn("%s: cannot undo a failed preallocation: %s", j->path, strerror(errno));
+        }
+        return;
+    }
+    j->alloc_end = end;
+}
+
+int ovsdb_journal_write(struct ovsdb_journal *j, const json_t *record)
 {
     long long before = j->size;
-    int r = write_record(j->fd, record, &j->size);
+    size_t len;
+    char *buf = format_record(record, &len);
+    int r;
 
-    if (!r && fdatasync(j->fd) < 0) {
-        r = -errno;
+    if (!buf) {
+        xlog_err("%s: write: %s", j->path, strerror(ENOMEM));
+        return -ENOMEM;
     }
+    r = fsu_write_all(j->fd, buf, len);
+    free(buf);
     if (r) {
         /* Cut off whatever part was written (a full disk, say), so that the
          * next record does not follow a torn one. */
-        j->size = before;
-        if (ftruncate(j->fd, (off_t)before) < 0) {
+        if (ftruncate(j->fd, (off_t)before) < 0 || lseek(j->fd, (off_t)before, SEEK_SET) < 0) {
             xlog_err("%s: cannot cut a failed record: %s", j->path, strerror(errno));
         }
+        j->alloc_end = before;
         xlog_err("%s: write: %s", j->path, strerror(-r));
-    } else {
-        j->records++;
+        return r;
     }
-    return r;
+    j->size += (long long)len;
+    if (j->size > j->alloc_end) {
+        j->alloc_end = j->size;
+    }
+    j->records++;
+    j->unsynced = true;
+    return 0;
+}
+
+int ovsdb_journal_sync(struct ovsdb_journal *j)
+{
+    if (!j->unsynced) {
+        return 0;
+    }
+    if (fdatasync(j->fd) < 0) {
+        int r = -errno;
+        xlog_err("%s: fdatasync: %s", j->path, strerror(-r));
+        return r;
+    }
+    j->unsynced = false;
+    j->syncs++;
+    return 0;
+}
+
+int ovsdb_journal_append(struct ovsdb_journal *j, const json_t *record)
+{
+    int r = ovsdb_journal_write(j, record);
+
+    return r ? r : ovsdb_journal_sync(j);
 }
 
 int ovsdb_journal_compact(struct ovsdb_journal *j, const struct ovsdb_db *db)
@@ -436,8 +536,11 @@ int ovsdb_journal_compact(struct ovsdb_journal *j, const struct ovsdb_db *db)
         j->fd = fd;
         fd = -1;
         j->size = size;
+        j->alloc_end = size;
         j->base_size = size;
         j->records = 1;
+        /* The snapshot holds every record written so far, and it is synced. */
+        j->unsynced = false;
     }
 out:
     if (fd >= 0) {
@@ -469,12 +572,21 @@ unsigned long ovsdb_journal_records(const struct ovsdb_journal *j)
     return j->records;
 }
 
+unsigned long ovsdb_journal_syncs(const struct ovsdb_journal *j)
+{
+    return j->syncs;
+}
+
 void ovsdb_journal_close(struct ovsdb_journal *j)
 {
     if (!j) {
         return;
     }
     if (j->fd >= 0) {
+        /* A clean close leaves the file without its preallocated tail. */
+        if (j->alloc_end > j->size && ftruncate(j->fd, (off_t)j->size) < 0) {
+            xlog_warn("%s: cannot trim the preallocated tail: %s", j->path, strerror(errno));
+        }
         close(j->fd);
     }
     json_decref(j->schema);

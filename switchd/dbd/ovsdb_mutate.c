@@ -126,19 +126,26 @@ err:
     return -EINVAL;
 }
 
-/* Set or map union: adds the elements of "arg" whose keys are not present. */
+/* Set or map union: adds the elements of "arg" whose keys are not present.
+ * Both are sorted datums, so one merge walk builds the result: adding a
+ * port to a bridge with thousands costs a copy, not a sort. */
 static void do_insert(const struct ovsdb_type *type, const json_t *arg, json_t **datum)
 {
-    json_t *out = json_copy(*datum), *e;
-    size_t i;
+    bool map = type->value.type != OVSDB_VOID;
+    size_t i = 0, j = 0, n = json_array_size(*datum), na = json_array_size(arg);
+    json_t *out = json_array();
 
-    json_array_foreach(arg, i, e)
-    {
-        const json_t *key = type->value.type != OVSDB_VOID ? json_array_get(e, 0) : e;
-        if (ovsdb_datum_find(type, out, key) < 0) {
-            json_array_append(out, e);
-            ovsdb_datum_sort(type, out);
-        }
+    while (i < n || j < na) {
+        json_t *a = i < n ? json_array_get(*datum, i) : NULL;
+        json_t *b = j < na ? json_array_get(arg, j) : NULL;
+        int c = !a   ? 1
+                : !b ? -1
+                     : ovsdb_atom_cmp(map ? json_array_get(a, 0) : a,
+                                      map ? json_array_get(b, 0) : b, type->key.type);
+        /* On equal keys the present element (and its map value) stays. */
+        json_array_append(out, c <= 0 ? a : b);
+        i += c <= 0;
+        j += c >= 0;
     }
     json_decref(*datum);
     *datum = out;

@@ -160,6 +160,90 @@ static void test_torn_tail(void **state)
     ovsdb_db_free(db);
 }
 
+/* Records go into zeros the file was grown by ahead of time: they load
+ * back, a record torn inside the zeros is dropped, leftovers of unsynced
+ * records behind the zeros are dropped, and a clean close trims the zeros. */
+static void test_reserve(void **state)
+{
+    struct fixture *f = *state;
+    struct ovsdb_journal *j;
+    struct ovsdb_db *db;
+    long long good, end;
+    int fd;
+
+    assert_int_equal(ovsdb_journal_open(f->path, schema_text, &j, &db), 0);
+    ovsdb_journal_reserve(j);
+    assert_true(file_size(f->path) >= ovsdb_journal_size(j) + (256 << 10));
+    for (int i = 0; i < 3; i++) {
+        char ops[128];
+        snprintf(ops, sizeof ops,
+                 "[{\"op\": \"insert\", \"table\": \"R\", \"row\": {\"name\": \"r%d\"}}]", i);
+        assert_int_equal(commit(j, db, ops), 0);
+        ovsdb_journal_reserve(j);
+    }
+    good = ovsdb_journal_size(j);
+    assert_true(file_size(f->path) > good);
+    end = file_size(f->path);
+    /* A crash now: the file keeps its zeros (no clean close). */
+    fd = open(f->path, O_RDONLY);
+    assert_true(fd >= 0);
+    ovsdb_db_free(db);
+    {
+        /* Simulate the crash by copying the file before the close trims it. */
+        char copy[160], buf[4096];
+        ssize_t n;
+        int out;
+        snprintf(copy, sizeof copy, "%s.crash", f->path);
+        out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(out >= 0);
+        while ((n = read(fd, buf, sizeof buf)) > 0) {
+            assert_int_equal(write(out, buf, (size_t)n), n);
+        }
+        close(out);
+        close(fd);
+        ovsdb_journal_close(j);
+        assert_int_equal(file_size(f->path), good);
+        assert_int_equal(rename(copy, f->path), 0);
+    }
+    assert_int_equal(file_size(f->path), end);
+    assert_int_equal(ovsdb_journal_open(f->path, schema_text, &j, &db), 0);
+    assert_int_equal(rows(db, "R"), 3);
+    assert_int_equal(ovsdb_journal_size(j), good);
+    /* Appends go right after the last record, into the zeros. */
+    assert_int_equal(
+            commit(j, db, "[{\"op\": \"insert\", \"table\": \"R\", \"row\": {\"name\": \"z\"}}]"),
+            0);
+    good = ovsdb_journal_size(j);
+    ovsdb_journal_close(j);
+    ovsdb_db_free(db);
+    assert_int_equal(file_size(f->path), good);
+
+    /* A record torn inside the zeros: its start is there, its end is not. */
+    assert_int_equal(truncate(f->path, (off_t)(good + 4096)), 0);
+    fd = open(f->path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "XVSJ 40 0badc0de\n{\"txn\"", 24, (off_t)good), 24);
+    close(fd);
+    assert_int_equal(ovsdb_journal_open(f->path, schema_text, &j, &db), 0);
+    assert_int_equal(rows(db, "R"), 4);
+    assert_int_equal(file_size(f->path), good);
+    ovsdb_journal_close(j);
+    ovsdb_db_free(db);
+
+    /* Zeros, then bytes of records that never reached the disk in order:
+     * dropped, so that later records cannot run into them. */
+    assert_int_equal(truncate(f->path, (off_t)(good + 8192)), 0);
+    fd = open(f->path, O_WRONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pwrite(fd, "XVSJ 2 00000000\n{}\n", 19, (off_t)(good + 4096)), 19);
+    close(fd);
+    assert_int_equal(ovsdb_journal_open(f->path, schema_text, &j, &db), 0);
+    assert_int_equal(rows(db, "R"), 4);
+    assert_int_equal(file_size(f->path), good);
+    ovsdb_journal_close(j);
+    ovsdb_db_free(db);
+}
+
 static void test_not_a_database(void **state)
 {
     struct fixture *f = *state;
@@ -401,6 +485,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_create_replay, setup, teardown),
             cmocka_unit_test_setup_teardown(test_torn_tail, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_reserve, setup, teardown),
             cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
             cmocka_unit_test_setup_teardown(test_compact, setup, teardown),
             cmocka_unit_test_setup_teardown(test_ovs_format, setup, teardown),
