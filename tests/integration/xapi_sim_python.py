@@ -203,7 +203,7 @@ def api_cases(tcp, uds, port, sock_path):
 
     def method_unknown():
         r1 = tcp.PIF.frobnicate(state["tcp"])
-        r2 = tcp.host.call_plugin(state["tcp"], "h", "p", "f", {})
+        r2 = tcp.host.frobnicate(state["tcp"], "h")
         return (r1.get("ErrorDescription") == ["MESSAGE_METHOD_UNKNOWN", "PIF.frobnicate"] and
                 expect_failure(r2, "MESSAGE_METHOD_UNKNOWN"), "%r %r" % (r1, r2))
 

@@ -15,7 +15,9 @@
 #include "log.h"
 #include "records.h"
 #include "sbuf.h"
+#include "sim_ctx.h"
 #include "sim_db.h"
+#include "sim_methods.h"
 #include "sim_seed.h"
 #include "sim_where.h"
 #include "xmlrpc.h"
@@ -30,6 +32,7 @@ struct sim_session {
 
 struct sim_api {
     struct sim_db *db;
+    struct sim_ctx ctx;
     char *password;
     struct sim_session *sessions; /* Oldest first. */
     size_t n_sessions;
@@ -49,6 +52,7 @@ int sim_api_new(struct sim_db *db, const char *password, struct sim_api **out)
         return -ENOMEM;
     }
     api->db = db;
+    api->ctx.db = db;
     if (password) {
         api->password = strdup(password);
         if (!api->password) {
@@ -70,6 +74,16 @@ void sim_api_free(struct sim_api *api)
     free(api);
 }
 
+void sim_api_configure(struct sim_api *api, const struct sim_config *cfg, sim_serve_fn serve,
+                       void *serve_arg)
+{
+    if (cfg) {
+        api->ctx.cfg = *cfg;
+    }
+    api->ctx.serve = serve;
+    api->ctx.serve_arg = serve_arg;
+}
+
 size_t sim_api_session_count(const struct sim_api *api)
 {
     return api->n_sessions;
@@ -78,7 +92,7 @@ size_t sim_api_session_count(const struct sim_api *api)
 /* Envelopes. */
 
 /* {Status: Success, Value: v}, taking "v"; NULL if "v" is NULL. */
-static struct xr_value *success(struct xr_value *v)
+struct xr_value *sim_success(struct xr_value *v)
 {
     struct xr_value *env;
 
@@ -100,7 +114,7 @@ static struct xr_value *success(struct xr_value *v)
 
 /* {Status: Failure, ErrorDescription: [code, params...]}; the parameters
  * are "n" strings. */
-static struct xr_value *failure(const char *code, int n, ...)
+struct xr_value *sim_failure(const char *code, int n, ...)
 {
     struct xr_value *env = xr_struct(), *desc = xr_array();
     va_list ap;
@@ -130,13 +144,37 @@ static struct xr_value *failure(const char *code, int n, ...)
     return env;
 }
 
+struct xr_value *sim_failure_list(const char *code, const char *const *params, size_t n)
+{
+    struct xr_value *env = xr_struct(), *desc = xr_array();
+    int r = env && desc ? xr_array_append(desc, xr_string(code)) : -ENOMEM;
+
+    for (size_t i = 0; i < n && r == 0; i++) {
+        r = xr_array_append(desc, xr_string(params[i] ? params[i] : ""));
+    }
+    if (r == 0) {
+        r = xr_struct_set_string(env, "Status", "Failure");
+    }
+    if (r == 0) {
+        r = xr_struct_set(env, "ErrorDescription", desc);
+        desc = NULL;
+    }
+    xr_free(desc);
+    if (r < 0) {
+        xr_free(env);
+        return NULL;
+    }
+    xlog_debug("result: %s", code);
+    return env;
+}
+
 static struct xr_value *count_mismatch(const char *method, size_t expected, long received)
 {
     char e[24], g[24];
 
     snprintf(e, sizeof e, "%zu", expected);
     snprintf(g, sizeof g, "%ld", received);
-    return failure("MESSAGE_PARAMETER_COUNT_MISMATCH", 3, method, e, g);
+    return sim_failure("MESSAGE_PARAMETER_COUNT_MISMATCH", 3, method, e, g);
 }
 
 /* Sessions. */
@@ -168,7 +206,7 @@ static struct xr_value *session_create(struct sim_api *api, bool local, const ch
 
     if (r < 0) {
         xlog_err("Cannot create a session ref: %s", strerror(-r));
-        return failure("INTERNAL_ERROR", 1, "no random source");
+        return sim_failure("INTERNAL_ERROR", 1, "no random source");
     }
     if (!api->sessions) {
         api->sessions = calloc(SIM_API_MAX_SESSIONS, sizeof *api->sessions);
@@ -184,7 +222,7 @@ static struct xr_value *session_create(struct sim_api *api, bool local, const ch
     xlog_info("Session %s created for %s%s%s over %s%s", s.ref, user,
               originator ? ", originator " : "", originator ? originator : "", origin_name(origin),
               local ? " (slave-local)" : "");
-    return success(xr_string(s.ref));
+    return sim_success(xr_string(s.ref));
 }
 
 /* Constant-time comparison, so that response times tell nothing about
@@ -222,7 +260,7 @@ static struct xr_value *session_login(struct sim_api *api, const char *method,
     }
     for (size_t i = 0; i < n; i++) {
         if (!param_str(params, i)) {
-            return failure("FIELD_TYPE_ERROR", 1, names[i]);
+            return sim_failure("FIELD_TYPE_ERROR", 1, names[i]);
         }
     }
     user = param_str(params, 0);
@@ -234,7 +272,7 @@ static struct xr_value *session_login(struct sim_api *api, const char *method,
     if (origin == SIM_ORIGIN_TCP && api->password &&
         (strcmp(user, "root") != 0 || !secret_equal(pwd, api->password))) {
         xlog_info("Login of %s over %s refused: bad credentials", user, origin_name(origin));
-        return failure("SESSION_AUTHENTICATION_FAILED", 2, user, "Authentication failure");
+        return sim_failure("SESSION_AUTHENTICATION_FAILED", 2, user, "Authentication failure");
     }
     return session_create(api, local, user, originator, origin);
 }
@@ -255,32 +293,32 @@ static struct xr_value *session_call(struct sim_api *api, const char *method, co
     }
     if (strcmp(name, "logout") != 0 && strcmp(name, "local_logout") != 0 &&
         strcmp(name, "get_this_host") != 0) {
-        return failure("MESSAGE_METHOD_UNKNOWN", 1, method);
+        return sim_failure("MESSAGE_METHOD_UNKNOWN", 1, method);
     }
     if (n != want + 1) {
         return count_mismatch(method, want, (long)n - 1);
     }
     for (size_t i = 0; i < n; i++) {
         if (!param_str(params, i)) {
-            return failure("FIELD_TYPE_ERROR", 1, i ? "self" : "session_id");
+            return sim_failure("FIELD_TYPE_ERROR", 1, i ? "self" : "session_id");
         }
     }
     sref = param_str(params, 0);
     s = session_find(api, sref);
     if (!s || (!strcmp(name, "local_logout") && !s->local)) {
-        return failure("SESSION_INVALID", 1, sref);
+        return sim_failure("SESSION_INVALID", 1, sref);
     }
     if (!strcmp(name, "get_this_host")) {
         const char *host = sim_seed_host_ref(api->db);
 
         if (!session_find(api, param_str(params, 1))) {
-            return failure("HANDLE_INVALID", 2, "session", param_str(params, 1));
+            return sim_failure("HANDLE_INVALID", 2, "session", param_str(params, 1));
         }
-        return success(xr_string(host ? host : XAPI_NULL_REF));
+        return sim_success(xr_string(host ? host : XAPI_NULL_REF));
     }
     xlog_info("Session %s logged out", s->ref);
     session_drop(api, s);
-    return success(xr_string(""));
+    return sim_success(xr_string(""));
 }
 
 /* Class methods. */
@@ -342,7 +380,7 @@ static struct xr_value *records_where(struct sim_api *api, const struct xapi_cla
         return NULL;
     }
     if (r < 0) {
-        return failure("INVALID_VALUE", 2, expr, err);
+        return sim_failure("INVALID_VALUE", 2, expr, err);
     }
     result = xr_struct();
     for (size_t i = 0; result && i < sim_db_count(api->db, cls); i++) {
@@ -354,14 +392,14 @@ static struct xr_value *records_where(struct sim_api *api, const struct xapi_cla
         if (r == -ENOENT) {
             /* XAPI's database raises DBCache_NotFound("missing field"),
              * which reaches the client as this INTERNAL_ERROR. */
-            ret = failure("INTERNAL_ERROR", 3, "missing field", missing, "");
+            ret = sim_failure("INTERNAL_ERROR", 3, "missing field", missing, "");
             goto out;
         }
         if (r < 0 || (match && xr_struct_set(result, wc.ref, xr_copy(wc.rec)) < 0)) {
             goto out;
         }
     }
-    ret = success(result);
+    ret = sim_success(result);
     result = NULL;
 out:
     xr_free(result);
@@ -369,11 +407,32 @@ out:
     return ret;
 }
 
+/* A method with side effects (sim_methods.h): the count, the session's
+ * type and the session are checked here, the arguments by the method. */
+static struct xr_value *method_call(struct sim_api *api, const struct sim_method *wm,
+                                    const char *method, const struct xr_value *params)
+{
+    size_t n = xr_array_len(params);
+
+    if (n != wm->nargs + 1) {
+        return count_mismatch(method, wm->nargs, (long)n - 1);
+    }
+    if (!param_str(params, 0)) {
+        return sim_failure("FIELD_TYPE_ERROR", 1, "session_id");
+    }
+    if (!session_find(api, param_str(params, 0))) {
+        return sim_failure("SESSION_INVALID", 1, param_str(params, 0));
+    }
+    xlog_info("%s", method);
+    return wm->fn(&api->ctx, params);
+}
+
 static struct xr_value *class_call(struct sim_api *api, const struct xapi_class *cls,
                                    const char *method, const char *name,
                                    const struct xr_value *params)
 {
     const struct xapi_field *field = NULL;
+    const struct sim_method *wm;
     const struct xr_value *rec = NULL;
     const char *arg = NULL, *arg_name = "self", *ref;
     size_t n = xr_array_len(params), want = 1;
@@ -396,25 +455,27 @@ static struct xr_value *class_call(struct sim_api *api, const struct xapi_class 
         arg_name = "uuid";
     } else if (!strncmp(name, "get_", 4) && (field = xapi_class_field(cls, name + 4))) {
         op = OP_GET_FIELD;
+    } else if ((wm = sim_method_find(cls->name, name))) {
+        return method_call(api, wm, method, params);
     } else {
-        return failure("MESSAGE_METHOD_UNKNOWN", 1, method);
+        return sim_failure("MESSAGE_METHOD_UNKNOWN", 1, method);
     }
     if (n != want + 1) {
         return count_mismatch(method, want, (long)n - 1);
     }
     if (!param_str(params, 0)) {
-        return failure("FIELD_TYPE_ERROR", 1, "session_id");
+        return sim_failure("FIELD_TYPE_ERROR", 1, "session_id");
     }
     if (want && !(arg = param_str(params, 1))) {
-        return failure("FIELD_TYPE_ERROR", 1, arg_name);
+        return sim_failure("FIELD_TYPE_ERROR", 1, arg_name);
     }
     if (!session_find(api, param_str(params, 0))) {
-        return failure("SESSION_INVALID", 1, param_str(params, 0));
+        return sim_failure("SESSION_INVALID", 1, param_str(params, 0));
     }
     if (op == OP_GET_RECORD || op == OP_GET_FIELD) {
         rec = sim_db_get(api->db, cls, arg);
         if (!rec) {
-            return failure("HANDLE_INVALID", 2, cls->name, arg);
+            return sim_failure("HANDLE_INVALID", 2, cls->name, arg);
         }
     }
     switch (op) {
@@ -426,7 +487,7 @@ static struct xr_value *class_call(struct sim_api *api, const struct xapi_class 
                 v = NULL;
             }
         }
-        return success(v);
+        return sim_success(v);
     case OP_GET_ALL_RECORDS:
         v = xr_struct();
         for (size_t i = 0; v && i < sim_db_count(api->db, cls); i++) {
@@ -436,19 +497,19 @@ static struct xr_value *class_call(struct sim_api *api, const struct xapi_class 
                 v = NULL;
             }
         }
-        return success(v);
+        return sim_success(v);
     case OP_GET_ALL_RECORDS_WHERE:
         return records_where(api, cls, arg);
     case OP_GET_RECORD:
-        return success(xr_copy(rec));
+        return sim_success(xr_copy(rec));
     case OP_GET_BY_UUID:
         ref = sim_db_find_uuid(api->db, cls, arg);
         if (!ref) {
-            return failure("UUID_INVALID", 2, cls->name, arg);
+            return sim_failure("UUID_INVALID", 2, cls->name, arg);
         }
-        return success(xr_string(ref));
+        return sim_success(xr_string(ref));
     case OP_GET_FIELD:
-        return success(xr_copy(xr_struct_get(rec, field->name)));
+        return sim_success(xr_copy(xr_struct_get(rec, field->name)));
     }
     return NULL;
 }
@@ -469,7 +530,7 @@ struct xr_value *sim_api_call(struct sim_api *api, const char *method,
         cls = xapi_class_find(cls_name);
     }
     if (!cls) {
-        return failure("MESSAGE_METHOD_UNKNOWN", 1, method);
+        return sim_failure("MESSAGE_METHOD_UNKNOWN", 1, method);
     }
     return class_call(api, cls, method, dot + 1, params);
 }

@@ -12,7 +12,8 @@
  * Methods: session.login_with_password, slave_local_login_with_password,
  * logout, local_logout, get_this_host; for each class C: C.get_all,
  * get_all_records, get_all_records_where, get_record, get_by_uuid and
- * get_<field> for every field of C's table.
+ * get_<field> for every field of C's table; and the methods with side
+ * effects of sim_methods.h.
  *
  * Sessions live in memory only (a restart logs everybody out, which XAPI
  * clients handle by logging in again).  At most SIM_API_MAX_SESSIONS are
@@ -23,6 +24,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "sim_ctx.h"
 
 struct sim_db;
 struct xr_value;
@@ -58,6 +61,21 @@ struct xr_value *sim_api_call(struct sim_api *api, const char *method,
  * every case but -ENOMEM.  Returns 0 or -ENOMEM. */
 int sim_api_handle(struct sim_api *api, const char *body, size_t len, enum sim_origin origin,
                    char **out, size_t *out_len);
+
+/* Sets the options of the host's side effects ("cfg" copied; its strings
+ * borrowed) and the hook that serves calls while a program runs (NULL:
+ * none, programs then cannot call back).  Without this call, changes are
+ * not saved and programs are looked up in the current folder. */
+void sim_api_configure(struct sim_api *api, const struct sim_config *cfg, sim_serve_fn serve,
+                       void *serve_arg);
+
+/* Envelopes for method results: {Status: Success, Value: v} taking "v"
+ * (NULL when "v" is NULL or memory runs out), and {Status: Failure,
+ * ErrorDescription: [code, params...]} from "n" strings (NULL means "") or
+ * from an array.  NULL only when out of memory. */
+struct xr_value *sim_success(struct xr_value *v);
+struct xr_value *sim_failure(const char *code, int n, ...);
+struct xr_value *sim_failure_list(const char *code, const char *const *params, size_t n);
 
 /* Number of live sessions. */
 size_t sim_api_session_count(const struct sim_api *api);

@@ -495,6 +495,59 @@ out:
     return r;
 }
 
+int sim_db_remove(struct sim_db *db, const struct xapi_class *cls, const char *ref)
+{
+    struct sim_table *t = db_table(db, cls);
+    size_t pos = t ? index_find(&t->by_ref, ref) : SIZE_MAX;
+
+    if (pos == SIZE_MAX) {
+        return t ? -ENOENT : -EINVAL;
+    }
+    free(t->objs[pos].ref);
+    xr_free(t->objs[pos].rec);
+    memmove(&t->objs[pos], &t->objs[pos + 1], (t->n - pos - 1) * sizeof *t->objs);
+    t->n--;
+    /* Positions after "pos" moved down by one, and the removed keys are
+     * gone: both indexes are rebuilt in place (fewer keys, no memory). */
+    memset(t->by_ref.slots, 0, t->by_ref.cap * sizeof *t->by_ref.slots);
+    t->by_ref.n = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        index_put(&t->by_ref, t->objs[i].ref, i);
+    }
+    table_reindex_uuids(t);
+    return 0;
+}
+
+int sim_db_clone(const struct sim_db *db, struct sim_db **out)
+{
+    struct sim_db *copy = NULL;
+    int r = sim_db_new(&copy);
+
+    for (size_t i = 0; r == 0 && i < db->n_tables; i++) {
+        const struct sim_table *t = &db->tables[i];
+
+        for (size_t j = 0; r == 0 && j < t->n; j++) {
+            struct xr_value *rec = xr_copy(t->objs[j].rec);
+
+            r = rec ? sim_db_insert(copy, t->cls, t->objs[j].ref, rec) : -ENOMEM;
+        }
+    }
+    if (r < 0) {
+        sim_db_free(copy);
+        copy = NULL;
+    }
+    *out = copy;
+    return r;
+}
+
+void sim_db_swap(struct sim_db *a, struct sim_db *b)
+{
+    struct sim_db tmp = *a;
+
+    *a = *b;
+    *b = tmp;
+}
+
 bool sim_db_equal(const struct sim_db *a, const struct sim_db *b)
 {
     for (size_t i = 0; xapi_classes[i]; i++) {

@@ -70,6 +70,18 @@ int sim_db_set_field(struct sim_db *db, const struct xapi_class *cls, const char
 int sim_db_check_member(const struct xapi_class *cls, const char *field, const struct xr_value *v,
                         char *err, size_t errlen);
 
+/* Removes record "ref" of "cls".  Returns 0, -ENOENT (no such record) or
+ * -EINVAL (a class the store does not know). */
+int sim_db_remove(struct sim_db *db, const struct xapi_class *cls, const char *ref);
+
+/* Deep-copies "db" into a new store "*out" (NULL on failure), so that a
+ * write method can work on the copy and apply it whole or not at all.
+ * Returns 0 or -ENOMEM. */
+int sim_db_clone(const struct sim_db *db, struct sim_db **out);
+
+/* Exchanges the contents of "a" and "b" (handles stay valid). */
+void sim_db_swap(struct sim_db *a, struct sim_db *b);
+
 /* Whether "a" and "b" hold the same records under the same refs. */
 bool sim_db_equal(const struct sim_db *a, const struct sim_db *b);
 

@@ -11,8 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -39,6 +42,7 @@ struct sim_http {
     struct sockaddr_storage tcp_addr;
     bool has_tcp;
     struct sim_api *api;
+    int unix_fd; /* The unix listening socket, also after MHD took it. */
 };
 
 /* Per-request state, kept in MHD's connection-class pointer. */
@@ -290,6 +294,7 @@ int sim_http_listen(const char *unix_path, const struct sim_http_addr *tcp, stru
     if (r < 0) {
         goto fail;
     }
+    h->unix_fd = h->unix_l.fd;
     *out = h;
     return 0;
 fail:
@@ -494,6 +499,188 @@ int sim_http_run(struct sim_http *h, int stop_fd)
         for (size_t i = 0; i < 2; i++) {
             if (ls[i]->daemon) {
                 MHD_run(ls[i]->daemon);
+            }
+        }
+    }
+}
+
+/* Nested serving: while a program the simulator runs (interface-
+ * reconfigure, a plugin) calls back, MHD is inside a request handler and
+ * cannot run, so new connections on the unix socket are served here, one
+ * request per connection (answered with Connection: close). */
+
+/* Seconds a nested client may take to send its request. */
+#define NESTED_IO_TIMEOUT_MS 10000
+#define NESTED_MAX_HEADER    (64 * 1024)
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Writes all of "buf" to the non-blocking "fd" before "deadline". */
+static int nested_write(int fd, const char *buf, size_t len, long long deadline)
+{
+    while (len > 0) {
+        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+        if (n > 0) {
+            buf += n;
+            len -= (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            return -errno;
+        }
+        if (now_ms() >= deadline) {
+            return -ETIMEDOUT;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLOUT};
+        poll(&p, 1, (int)(deadline - now_ms()));
+    }
+    return 0;
+}
+
+/* The value of header "name" in the header block "hdr", or NULL; the
+ * value is copied into "out". */
+static const char *header_value(const char *hdr, const char *name, char *out, size_t size)
+{
+    size_t nlen = strlen(name);
+
+    for (const char *line = strstr(hdr, "\r\n"); line; line = strstr(line + 2, "\r\n")) {
+        const char *p = line + 2, *end;
+        size_t len;
+
+        if (strncasecmp(p, name, nlen) != 0 || p[nlen] != ':') {
+            continue;
+        }
+        p += nlen + 1;
+        while (*p == ' ' || *p == '\t') {
+            p++;
+        }
+        end = strstr(p, "\r\n");
+        len = end ? (size_t)(end - p) : strlen(p);
+        if (len >= size) {
+            len = size - 1;
+        }
+        memcpy(out, p, len);
+        out[len] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
+static void nested_reply(int fd, int code, const char *reason, const char *body, size_t len,
+                         long long deadline)
+{
+    char head[256];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nContent-Type: text/xml\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     code, reason, len);
+
+    if (nested_write(fd, head, (size_t)n, deadline) == 0 && len) {
+        nested_write(fd, body, len, deadline);
+    }
+}
+
+static void nested_serve_one(struct sim_http *h, int fd)
+{
+    long long deadline = now_ms() + NESTED_IO_TIMEOUT_MS;
+    struct sbuf in = SBUF_INIT;
+    size_t hdr_len = 0, body_len = 0;
+    char value[64], *out = NULL;
+    size_t out_len = 0;
+    bool continued = false;
+
+    for (;;) {
+        char buf[8192];
+        ssize_t n;
+        const char *data = sbuf_str(&in), *end;
+
+        if (!hdr_len && (end = strstr(data, "\r\n\r\n"))) {
+            char *endp;
+
+            hdr_len = (size_t)(end - data) + 4;
+            if (strncmp(data, "POST ", 5) != 0) {
+                nested_reply(fd, 405, "Method Not Allowed", NULL, 0, deadline);
+                goto out;
+            }
+            if (!header_value(data, "Content-Length", value, sizeof value)) {
+                nested_reply(fd, 411, "Length Required", NULL, 0, deadline);
+                goto out;
+            }
+            errno = 0;
+            body_len = strtoul(value, &endp, 10);
+            if (errno || *endp || body_len > SIM_HTTP_MAX_BODY) {
+                nested_reply(fd, 413, "Payload Too Large", NULL, 0, deadline);
+                goto out;
+            }
+            if (!continued && header_value(data, "Expect", value, sizeof value) &&
+                !strcasecmp(value, "100-continue")) {
+                static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+                continued = true;
+                nested_write(fd, cont, sizeof cont - 1, deadline);
+            }
+        }
+        if (hdr_len && in.len >= hdr_len + body_len) {
+            break;
+        }
+        if (!hdr_len && in.len > NESTED_MAX_HEADER) {
+            goto out;
+        }
+        n = recv(fd, buf, sizeof buf, 0);
+        if (n > 0) {
+            sbuf_add(&in, buf, (size_t)n);
+            if (sbuf_error(&in)) {
+                goto out;
+            }
+            continue;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EINTR) || now_ms() >= deadline) {
+            goto out;
+        }
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        poll(&p, 1, (int)(deadline - now_ms()));
+    }
+    if (sim_api_handle(h->api, sbuf_str(&in) + hdr_len, body_len, SIM_ORIGIN_UNIX, &out,
+                       &out_len) == 0) {
+        nested_reply(fd, 200, "OK", out, out_len, now_ms() + NESTED_IO_TIMEOUT_MS);
+    } else {
+        nested_reply(fd, 500, "Internal Server Error", NULL, 0, deadline);
+    }
+out:
+    free(out);
+    sbuf_free(&in);
+}
+
+int sim_http_serve_nested(void *arg, int done_fd)
+{
+    struct sim_http *h = arg;
+
+    for (;;) {
+        struct pollfd pfd[2] = {{.fd = done_fd, .events = POLLIN},
+                                {.fd = h->unix_fd, .events = POLLIN}};
+
+        if (poll(pfd, h->unix_fd >= 0 ? 2 : 1, -1) < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return -errno;
+        }
+        if (pfd[0].revents) {
+            return 0;
+        }
+        if (pfd[1].revents & POLLIN) {
+            int fd = accept4(h->unix_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+            if (fd >= 0) {
+                nested_serve_one(h, fd);
+                close(fd);
             }
         }
     }

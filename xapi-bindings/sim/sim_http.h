@@ -60,6 +60,12 @@ const struct sockaddr *sim_http_tcp_addr(const struct sim_http *h);
  * when polling fails (logged). */
 int sim_http_run(struct sim_http *h, int stop_fd);
 
+/* Serves requests on the unix socket, one per connection, until
+ * "done_fd" becomes readable: the sim_serve_fn (sim_ctx.h) with which the
+ * API keeps answering the programs it runs while it waits for them.
+ * "arg" is the struct sim_http.  Returns 0 or a negative errno. */
+int sim_http_serve_nested(void *arg, int done_fd);
+
 /* Stops the daemons, closes the sockets and, when "unlink_socket" is true,
  * removes the unix socket file.  Accepts NULL.  A child that inherited the
  * sockets but never served passes false, so the parent's socket stays. */

@@ -47,6 +47,9 @@ struct sim_opts {
     char *root;
     char *pidfile;
     char *password;
+    char *libexec;
+    char *plugins;
+    char *guest_ns_prefix;
     bool allow_remote;
     bool detach;
     bool no_syslog;
@@ -55,22 +58,28 @@ struct sim_opts {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: " PROG " [OPTION]...\n"
-               "Serve the XenAPI (XML-RPC over HTTP) for a simulated XenServer host.\n"
-               "\n"
-               "  --state FILE        objects of the host (default <root>" SIM_STATE_DEFAULT ")\n"
-               "  --dbcache FILE      seed a new state from this network.dbcache\n"
-               "  --unix PATH         XAPI's unix socket (default <root>" PATHS_XAPI_SOCKET ")\n"
-               "  --listen IP:PORT    also serve on TCP ([IPv6]:PORT); loopback only unless\n"
-               "  --allow-remote      is given\n"
-               "  --password PW       password of user root for TCP logins (default: any\n"
-               "                      credentials log in; the unix socket never asks)\n"
-               "  --root-prefix DIR   root of the simulated host's files (default $XVS_ROOT or /)\n"
-               "  --pidfile FILE      write the server's PID here\n"
-               "  --detach            run in the background once the sockets listen\n"
-               "  --no-syslog         log to stderr instead of syslog\n"
-               "  --verbose           log every request\n"
-               "  --help              show this help\n");
+    fprintf(f,
+            "Usage: " PROG " [OPTION]...\n"
+            "Serve the XenAPI (XML-RPC over HTTP) for a simulated XenServer host.\n"
+            "\n"
+            "  --state FILE        objects of the host (default <root>" SIM_STATE_DEFAULT ")\n"
+            "  --dbcache FILE      seed a new state from this network.dbcache\n"
+            "  --unix PATH         XAPI's unix socket (default <root>" PATHS_XAPI_SOCKET ")\n"
+            "  --listen IP:PORT    also serve on TCP ([IPv6]:PORT); loopback only unless\n"
+            "  --allow-remote      is given\n"
+            "  --password PW       password of user root for TCP logins (default: any\n"
+            "                      credentials log in; the unix socket never asks)\n"
+            "  --root-prefix DIR   root of the simulated host's files (default $XVS_ROOT or /)\n"
+            "  --libexec DIR       interface-reconfigure, vif, setup-vif-rules (default\n"
+            "                      <root>" PATHS_LIBEXEC " if it exists, else " PATHS_LIBEXEC ")\n"
+            "  --plugins DIR       XAPI plugins not found in <root>" PATHS_XAPI_PLUGIN_DIR "\n"
+            "  --guest-ns-prefix P network namespace of a started VM: P<VM name>\n"
+            "                      (default xvs-<pid>-)\n"
+            "  --pidfile FILE      write the server's PID here\n"
+            "  --detach            run in the background once the sockets listen\n"
+            "  --no-syslog         log to stderr instead of syslog\n"
+            "  --verbose           log every request\n"
+            "  --help              show this help\n");
 }
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -101,6 +110,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_http
         O_NO_SYSLOG,
         O_VERBOSE,
         O_PASSWORD,
+        O_LIBEXEC,
+        O_PLUGINS,
+        O_GUEST_NS_PREFIX,
         O_HELP,
     };
     static const struct option longopts[] = {
@@ -115,6 +127,9 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_http
             {"no-syslog", no_argument, NULL, O_NO_SYSLOG},
             {"verbose", no_argument, NULL, O_VERBOSE},
             {"password", required_argument, NULL, O_PASSWORD},
+            {"libexec", required_argument, NULL, O_LIBEXEC},
+            {"plugins", required_argument, NULL, O_PLUGINS},
+            {"guest-ns-prefix", required_argument, NULL, O_GUEST_NS_PREFIX},
             {"help", no_argument, NULL, O_HELP},
             {NULL, 0, NULL, 0},
     };
@@ -156,6 +171,15 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_http
         case O_PASSWORD:
             o->password = optarg;
             break;
+        case O_LIBEXEC:
+            o->libexec = optarg;
+            break;
+        case O_PLUGINS:
+            o->plugins = optarg;
+            break;
+        case O_GUEST_NS_PREFIX:
+            o->guest_ns_prefix = optarg;
+            break;
         case O_HELP:
             usage(stdout);
             return 0;
@@ -170,7 +194,8 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_http
         return usage_error("unexpected argument '%s'", argv[optind]);
     }
     {
-        const char *paths[] = {o->state, o->dbcache, o->unix_path, o->pidfile, o->root};
+        const char *paths[] = {o->state, o->dbcache, o->unix_path, o->pidfile,
+                               o->root,  o->libexec, o->plugins};
 
         for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
             if (paths[i] && !*paths[i]) {
@@ -185,6 +210,10 @@ static int parse_args(int argc, char **argv, struct sim_opts *o, struct sim_http
         if (!tcp->loopback && !o->allow_remote) {
             return usage_error("%s is not a loopback address (add --allow-remote)", o->listen);
         }
+    }
+    if (o->guest_ns_prefix &&
+        (strlen(o->guest_ns_prefix) > 200 || strchr(o->guest_ns_prefix, '/'))) {
+        return usage_error("--guest-ns-prefix must be a namespace name without '/'");
     }
     return -1;
 }
@@ -315,6 +344,8 @@ int main(int argc, char **argv)
     struct sim_api *api = NULL;
     struct sim_http *http = NULL;
     char *state = NULL, *unix_path = NULL, *pidfile = NULL, *dbcache = NULL;
+    char *libexec = NULL, *plugins = NULL, *ns_prefix = NULL;
+    struct sim_config cfg = {0};
     bool pid_written = false;
     int ready_fd = -1, sfd = -1, status = 1, r;
     sigset_t mask;
@@ -337,6 +368,28 @@ int main(int argc, char **argv)
         goto out;
     }
     o.dbcache = dbcache;
+    /* The programs the simulator runs find the simulated host's files
+     * through XVS_ROOT, as they would find the real ones at "/". */
+    if (paths_root()[0] && setenv("XVS_ROOT", paths_root(), 1) < 0) {
+        xlog_err("Cannot set XVS_ROOT: %s", strerror(errno));
+        goto out;
+    }
+    if (o.libexec) {
+        libexec = absolute(o.libexec);
+    } else {
+        struct stat st;
+
+        libexec = paths_get(PATHS_LIBEXEC);
+        if (libexec && (stat(libexec, &st) < 0 || !S_ISDIR(st.st_mode))) {
+            free(libexec);
+            libexec = strdup(PATHS_LIBEXEC);
+        }
+    }
+    plugins = o.plugins ? absolute(o.plugins) : NULL;
+    if (!libexec || (o.plugins && !plugins)) {
+        xlog_err("Out of memory");
+        goto out;
+    }
     if (load_or_seed(&o, state, &db) < 0) {
         goto out;
     }
@@ -371,6 +424,22 @@ int main(int argc, char **argv)
     if (sim_http_start(http, api) < 0) {
         goto out;
     }
+    /* The default prefix names the serving process, known only now that
+     * it has detached. */
+    if (o.guest_ns_prefix) {
+        ns_prefix = strdup(o.guest_ns_prefix);
+    } else if (asprintf(&ns_prefix, "xvs-%ld-", (long)getpid()) < 0) {
+        ns_prefix = NULL;
+    }
+    if (!ns_prefix) {
+        xlog_err("Out of memory");
+        goto out;
+    }
+    cfg.state_path = state;
+    cfg.libexec = libexec;
+    cfg.plugins = plugins;
+    cfg.guest_ns_prefix = ns_prefix;
+    sim_api_configure(api, &cfg, sim_http_serve_nested, http);
     if (pidfile) {
         if (daemon_write_pidfile(pidfile) < 0) {
             goto out;
@@ -413,5 +482,8 @@ out:
     free(unix_path);
     free(pidfile);
     free(dbcache);
+    free(libexec);
+    free(plugins);
+    free(ns_prefix);
     return status;
 }
