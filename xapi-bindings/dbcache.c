@@ -36,14 +36,17 @@
 #define DBC_ROOT     "xenserver-network-configuration"
 
 enum dbc_kind {
-    DBC_STRING,   /* char *, written empty when NULL. */
-    DBC_REF,      /* char *, written OpaqueRef:NULL when NULL. */
-    DBC_BOOL,     /* bool, True/False. */
-    DBC_ATTACHED, /* bool written as is, always read back as false. */
-    DBC_INT,      /* int64_t, always written. */
-    DBC_MTU,      /* int64_t, 0 means unknown and is not written. */
-    DBC_LIST,     /* struct xapi_strv of "item" elements. */
-    DBC_MAP,      /* struct xapi_map of whitelisted keys "keys". */
+    DBC_STRING,    /* char *, written empty when NULL. */
+    DBC_REF,       /* char *, written OpaqueRef:NULL when NULL. */
+    DBC_BOOL,      /* bool, True/False. */
+    DBC_ATTACHED,  /* bool written as is, always read back as false. */
+    DBC_INT,       /* int64_t, always written. */
+    DBC_MTU,       /* int64_t, 0 means unknown and is not written. */
+    DBC_LIST,      /* struct xapi_strv of "item" elements. */
+    DBC_MAP,       /* struct xapi_map of whitelisted keys "keys". */
+    DBC_OPTSTRING, /* char *, written only when not NULL (absent stays absent). */
+    DBC_OPTLIST,   /* struct xapi_strv, written when not empty or when the
+                    * string member at "gate" is not NULL. */
 };
 
 struct dbc_field {
@@ -53,6 +56,7 @@ struct dbc_field {
     const char *item;             /* DBC_LIST: the item element. */
     const char *const *keys;      /* DBC_MAP: kept keys, in writing order. */
     const char *const *more_keys; /* DBC_MAP: further kept keys, or NULL. */
+    size_t gate;                  /* DBC_OPTLIST: offset of the gating char * member. */
 };
 
 /* One cached class: its element, record class, fields, and where its list
@@ -122,6 +126,17 @@ static const struct dbc_field dbc_pif_fields[] = {
         {F(xapi_pif, "gateway", STRING, gateway)},
         {F(xapi_pif, "DNS", STRING, dns)},
         {F(xapi_pif, "MAC", STRING, mac)},
+        /* Beyond the original (which had no IPv6): the PIF's IPv6
+         * configuration, so that the management interface comes up at boot
+         * with its IPv6 address too.  Written only when the PIF has them, so
+         * caches of IPv4-only hosts keep the original's layout byte for byte
+         * (and the original's reader, which skips unknown fields, still
+         * reads ours). */
+        {F(xapi_pif, "ipv6_configuration_mode", OPTSTRING, ipv6_configuration_mode)},
+        {F(xapi_pif, "IPv6", OPTLIST, ipv6), .item = "address",
+         .gate = offsetof(struct xapi_pif, ipv6_configuration_mode)},
+        {F(xapi_pif, "ipv6_gateway", OPTSTRING, ipv6_gateway)},
+        {F(xapi_pif, "primary_address_type", OPTSTRING, primary_address_type)},
         {F(xapi_pif, "other_config", MAP, other_config), .keys = dbc_pif_keys,
          .more_keys = dbc_ethtool_keys},
         /* Written with its current value, but a cache is read when XAPI is
@@ -373,6 +388,7 @@ static int dbc_read_field(struct dbc_reader *rd, const struct dbc_elem *el, cons
     switch (f->kind) {
     case DBC_STRING:
     case DBC_REF:
+    case DBC_OPTSTRING:
         text = dbc_text(node);
         if (!text) {
             return -ENOMEM;
@@ -407,7 +423,8 @@ static int dbc_read_field(struct dbc_reader *rd, const struct dbc_elem *el, cons
             r = -EBADMSG;
         }
         break;
-    case DBC_LIST: {
+    case DBC_LIST:
+    case DBC_OPTLIST: {
         struct xapi_strv *sv = DBC_MEMBER(rec, f, struct xapi_strv);
 
         xapi_strv_clear(sv);
@@ -812,6 +829,11 @@ static int dbc_write_field(struct sbuf *b, const struct dbc_elem *el, const char
     int r;
 
     switch (f->kind) {
+    case DBC_OPTSTRING:
+        if (!*DBC_CMEMBER(rec, f, char *)) {
+            return 0;
+        }
+        /* fall through */
     case DBC_STRING:
     case DBC_REF: {
         const char *s = *DBC_CMEMBER(rec, f, char *);
@@ -837,6 +859,12 @@ static int dbc_write_field(struct sbuf *b, const struct dbc_elem *el, const char
         snprintf(num, sizeof num, "%" PRId64, *DBC_CMEMBER(rec, f, int64_t));
         dbc_add_text_elem(b, 2, f->name, num);
         return 0;
+    case DBC_OPTLIST:
+        if (DBC_CMEMBER(rec, f, struct xapi_strv)->n == 0 &&
+            !*(char *const *)((const char *)rec + f->gate)) {
+            return 0;
+        }
+        /* fall through */
     case DBC_LIST: {
         const struct xapi_strv *sv = DBC_CMEMBER(rec, f, struct xapi_strv);
 

@@ -13,7 +13,11 @@
  * - the file is written temp + fsync + rename inside the root prefix given
  *   by the caller (the original ignored --root-prefix, quirk Q3);
  * - a bad boolean or an unknown top-level element is an error that names
- *   the offending text, and nothing is returned half-read. */
+ *   the offending text, and nothing is returned half-read;
+ * - a PIF's IPv6 configuration (ipv6_configuration_mode, IPv6 as <address>
+ *   items, ipv6_gateway, primary_address_type) is kept after MAC when the
+ *   PIF has it, and not written otherwise, so IPv4-only caches keep the
+ *   original's layout. */
 #ifndef XVS_DBCACHE_H
 #define XVS_DBCACHE_H
 

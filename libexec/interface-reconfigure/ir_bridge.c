@@ -492,17 +492,19 @@ int ir_bridge_up(struct ir_ctx *c, const struct xapi_pif *pif)
         r = -ENOENT;
         goto fail;
     }
-    ir_ifup(c, ipdev);
+    if ((r = ir_ifup(c, pif, ipdev)) < 0) {
+        goto fail;
+    }
     /* post: the VLANs on this PIF that XAPI has attached come back up. */
     if (ir_vlan_masters(&c->model, pif, &v) == 0) {
         for (size_t i = 0; i < v.n; i++) {
             char vd[IR_NAME_MAX];
             if (v.v[i]->currently_attached && ir_netdev(v.v[i], vd) == 0) {
-                ir_ifup(c, vd);
+                ir_ifup(c, NULL, vd);
             }
         }
     }
-    ir_run_cmd(c, (const char *const[]){"/sbin/update-issue", NULL});
+    ir_update_issue(c);
     ir_files_commit(&fs);
     goto out;
 fail:

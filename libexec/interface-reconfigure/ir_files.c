@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,71 @@ int ir_files_add(struct ir_files *fs, const char *path, const char *content)
     return 0;
 }
 
+int ir_files_add_durable(struct ir_files *fs, const char *path, const char *content)
+{
+    int r = ir_files_add(fs, path, content);
+
+    if (r == 0) {
+        fs->f[fs->n - 1].durable = true;
+    }
+    return r;
+}
+
+/* fsync() of the folder holding "path", so that links made in it last. */
+static int sync_dir_of(const char *path)
+{
+    char *dir = strdup(path), *slash;
+    int fd, r = 0;
+
+    if (!dir) {
+        return -ENOMEM;
+    }
+    slash = strrchr(dir, '/');
+    if (slash) {
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    }
+    fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) < 0) {
+        r = -errno;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(dir);
+    return r;
+}
+
+int ir_write_file(const char *path, const char *data, size_t len, bool durable)
+{
+    char *tmp = NULL;
+    int fd, r;
+
+    if (durable) {
+        return fsu_write_atomic(path, data, len, 0644);
+    }
+    if (asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0) {
+        return -ENOMEM;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        r = -errno;
+        goto out;
+    }
+    r = fsu_write_all(fd, data, len);
+    if (close(fd) < 0 && r == 0) {
+        r = -errno;
+    }
+    if (r == 0 && rename(tmp, path) < 0) {
+        r = -errno;
+    }
+    if (r < 0) {
+        unlink(tmp);
+    }
+out:
+    free(tmp);
+    return r;
+}
+
 /* The three prefixed names of f: P, dir/.name.xapi-new, dir/.name.xapi-old. */
 static int names(const struct ir_file *f, char **p, char **newp, char **oldp)
 {
@@ -77,7 +143,7 @@ static int apply_one(struct ir_file *f)
     if (r < 0) {
         return r;
     }
-    r = fsu_write_atomic(newp, f->content.data ? f->content.data : "", f->content.len, 0644);
+    r = ir_write_file(newp, f->content.data ? f->content.data : "", f->content.len, f->durable);
     if (r < 0) {
         xlog_err("Failed to write %s: %s", newp, strerror(-r));
         goto out;
@@ -95,6 +161,9 @@ static int apply_one(struct ir_file *f)
     }
     if (link(newp, p) < 0 || unlink(newp) < 0) {
         r = -errno;
+        goto fail;
+    }
+    if (f->durable && (r = sync_dir_of(p)) < 0) {
         goto fail;
     }
     f->state = 1;
@@ -189,10 +258,9 @@ static bool oc_true(const struct xapi_pif *p, const char *key)
     return v && !strcmp(v, "true");
 }
 
-/* The DNS and gateway PIFs of spec §1.6 step 4. */
-static void dns_gateway_pifs(const struct ir_model *m, const struct xapi_pif *pif,
-                             const struct xapi_pif *mgmt, const struct xapi_pif **peerdns,
-                             const struct xapi_pif **defroute)
+void ir_dns_gateway_pifs(const struct ir_model *m, const struct xapi_pif *pif,
+                         const struct xapi_pif *mgmt, bool warn, const struct xapi_pif **peerdns,
+                         const struct xapi_pif **defroute)
 {
     struct ir_pifv masters;
 
@@ -209,8 +277,10 @@ static void dns_gateway_pifs(const struct ir_model *m, const struct xapi_pif *pi
         }
         if (oc_true(q, "peerdns")) {
             if (*peerdns) {
-                xlog_warn("Multiple PIFs with other-config:peerdns=true, using %s",
-                          (*peerdns)->device ? (*peerdns)->device : "?");
+                if (warn) {
+                    xlog_warn("Multiple PIFs with other-config:peerdns=true, using %s",
+                              (*peerdns)->device ? (*peerdns)->device : "?");
+                }
             } else {
                 *peerdns = q;
             }
@@ -487,7 +557,7 @@ int ir_files_plan_up(const struct ir_model *m, const struct xapi_pif *pif,
     } else {
         ir_mtu_setting(m, pif->network, "Network", NULL, &mtu);
     }
-    dns_gateway_pifs(m, pif, mgmt, &peerdns, &defroute);
+    ir_dns_gateway_pifs(m, pif, mgmt, true, &peerdns, &defroute);
     if (peerdns == pif || defroute == pif) {
         struct sbuf net = SBUF_INIT;
         r = sysconfig_network(peerdns == pif, defroute == pif, ipdev, &net);

@@ -19,7 +19,8 @@ struct ir_files {
     struct ir_file {
         char path[256]; /* As logged, without the root prefix. */
         struct sbuf content;
-        int state; /* 0 staged, 1 applied, 2 committed, 3 reverted. */
+        int state;    /* 0 staged, 1 applied, 2 committed, 3 reverted. */
+        bool durable; /* fsync()ed: see ir_files_add_durable(). */
     } f[IR_MAX_FILES];
     /* Dry run: apply() prints each file's content to "dry" and touches nothing. */
     bool dry_run;
@@ -32,8 +33,20 @@ void ir_files_init(struct ir_files *fs, bool dry_run, struct sbuf *dry);
 void ir_files_clear(struct ir_files *fs);
 
 /* Adds a file for "path" (absolute, unprefixed) with "content" (copied).
- * 0, -E2BIG or -ENOMEM. */
+ * 0, -E2BIG or -ENOMEM.  The file is replaced atomically but not fsync()ed:
+ * the ifcfg, route and sysconfig files are written again from the dbcache
+ * by every `up`, at boot included, so a crash cannot leave a stale one that
+ * matters, and each fsync() costs milliseconds (the original did none). */
 int ir_files_add(struct ir_files *fs, const char *path, const char *content);
+/* The same for a file that must survive a crash once applied (the dbcache
+ * of a forced rewrite): its content and its link are fsync()ed. */
+int ir_files_add_durable(struct ir_files *fs, const char *path, const char *content);
+
+/* Writes "len" bytes of "data" to "path" through a temporary file renamed
+ * over it, so readers see the old or the new content; with "durable" the
+ * data and the folder are fsync()ed as well (fsu_write_atomic).  0 or a
+ * negative errno (not logged). */
+int ir_write_file(const char *path, const char *data, size_t len, bool durable);
 
 /* Writes every .xapi-new and applies them in order, logging "Applying changes
  * to <path> configuration".  On failure the files applied so far are
@@ -54,6 +67,14 @@ void ir_files_commit(struct ir_files *fs);
 int ir_files_plan_up(const struct ir_model *m, const struct xapi_pif *pif,
                      const struct xapi_pif *mgmt, bool bridge_mode, const char *prog,
                      struct ir_files *fs);
+
+/* The DNS and gateway PIFs of spec §1.6 step 4 for an `up` of "pif": the
+ * first local PIF (bond masters of pif and bond slaves left out) with
+ * other_config:peerdns=true / defaultroute=true, else "mgmt".  "warn" logs
+ * a second peerdns PIF. */
+void ir_dns_gateway_pifs(const struct ir_model *m, const struct xapi_pif *pif,
+                         const struct xapi_pif *mgmt, bool warn, const struct xapi_pif **peerdns,
+                         const struct xapi_pif **defroute);
 
 /* Appends one per-device ifcfg header (spec §1.9: as ifcfg-<ipdev>'s but
  * without NOZEROCONF) for "dev" to "b". */

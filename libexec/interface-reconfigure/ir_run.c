@@ -12,6 +12,7 @@
 #include "fsutil.h"
 #include "ir_bridge.h"
 #include "ir_files.h"
+#include "ir_ipcfg.h"
 #include "ir_vswitch.h"
 #include "lnk.h"
 #include "log.h"
@@ -109,11 +110,17 @@ static int vsctl_run(struct ir_ctx *c, int argc, char **argv, bool wait, char **
     return r;
 }
 
-void ir_ifup(struct ir_ctx *c, const char *dev)
+int ir_ifup(struct ir_ctx *c, const struct xapi_pif *pif, const char *dev)
 {
-    char *fb = paths_get("/etc/firstboot.d/data/firstboot_in_progress");
+    const struct xapi_pif *mgmt;
+    char *fb;
 
+    if (!ir_ipcfg_have("/sbin/ifup")) {
+        mgmt = c->args && c->args->management ? pif : ir_management_pif(&c->model);
+        return ir_ipcfg_up(c, pif, mgmt, dev);
+    }
     /* During first boot DHCP gets four minutes, as the original arranged. */
+    fb = paths_get("/etc/firstboot.d/data/firstboot_in_progress");
     if (fb && access(fb, F_OK) == 0 && !c->dry_run) {
         const char *old = getenv("DHCLIENTARGS");
         char *v = NULL;
@@ -124,6 +131,71 @@ void ir_ifup(struct ir_ctx *c, const char *dev)
     }
     free(fb);
     ir_run_cmd(c, (const char *const[]){"/sbin/ifup", dev, NULL});
+    return 0;
+}
+
+void ir_update_issue(struct ir_ctx *c)
+{
+    /* Spawning a missing program costs a fork (milliseconds for a process
+     * of this size) for nothing, so it is looked for first. */
+    if (!ir_ipcfg_have("/sbin/update-issue")) {
+        if (c->dry_run) {
+            sbuf_adds(c->dry, "# no /sbin/update-issue\n");
+        }
+        xlog_debug("/sbin/update-issue is not installed");
+        return;
+    }
+    ir_run_cmd(c, (const char *const[]){"/sbin/update-issue", NULL});
+}
+
+int ir_datapath_type(char out[16])
+{
+    char *path = paths_get("/etc/sysconfig/openvswitch");
+    char *data = NULL;
+    size_t len = 0;
+    int r = 0;
+
+    out[0] = '\0';
+    if (!path) {
+        return -ENOMEM;
+    }
+    if (fsu_read_file(path, 1 << 20, &data, &len) < 0) {
+        /* No file: the switch's default datapath. */
+        goto out;
+    }
+    /* KEY=value lines as the init script reads them; the last one counts. */
+    for (char *l = data; l && *l;) {
+        char *e = strchr(l, '\n'), *v;
+        size_t n;
+
+        if (e) {
+            *e = '\0';
+        }
+        l += strspn(l, " \t");
+        if (!strncmp(l, "XVS_DATAPATH_TYPE=", 18)) {
+            v = l + 18;
+            n = strlen(v);
+            while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r')) {
+                v[--n] = '\0';
+            }
+            if (n >= 2 && (v[0] == '\'' || v[0] == '"') && v[n - 1] == v[0]) {
+                v[n - 1] = '\0';
+                v++;
+            }
+            if (strcmp(v, "netdev") && strcmp(v, "system") && *v) {
+                xlog_err("%s: XVS_DATAPATH_TYPE must be netdev or system, not \"%.32s\"", path, v);
+                r = -EINVAL;
+                goto out;
+            }
+            /* "system" is the switch's default: nothing to set. */
+            snprintf(out, 16, "%s", strcmp(v, "netdev") ? "" : v);
+        }
+        l = e ? e + 1 : NULL;
+    }
+out:
+    free(data);
+    free(path);
+    return r;
 }
 
 bool ir_pvs_skip(const struct xapi_pif *pif)
@@ -194,6 +266,10 @@ void ir_ifdown(struct ir_ctx *c, const char *dev)
     if (!ir_ifcfg_exists(dev)) {
         xlog_info("ifdown: device %s exists but ifcfg-%s does not", dev, dev);
         lnk_set_up(c->lnk, dev, false);
+        return;
+    }
+    if (!ir_ipcfg_have("/sbin/ifdown")) {
+        ir_ipcfg_down(c, dev);
         return;
     }
     ir_run_cmd(c, (const char *const[]){"/sbin/ifdown", dev, NULL});
@@ -367,7 +443,8 @@ int ir_action_up(struct ir_ctx *c, const struct xapi_pif *pif)
     }
     ir_vplan_init(&p);
     ir_files_init(&fs, c->dry_run, c->dry);
-    if ((r = ir_vswitch_check(&c->model, pif)) < 0 || (r = ir_ipdev(&c->model, pif, ipdev)) < 0) {
+    if ((r = ir_vswitch_check(&c->model, pif)) < 0 || (r = ir_ipdev(&c->model, pif, ipdev)) < 0 ||
+        (r = ir_datapath_type(p.datapath_type)) < 0) {
         goto out;
     }
     xlog_info("action_up: %s", ipdev);
@@ -421,7 +498,9 @@ int ir_action_up(struct ir_ctx *c, const struct xapi_pif *pif)
         r = -ENOENT;
         goto fail;
     }
-    ir_ifup(c, ipdev);
+    if ((r = ir_ifup(c, pif, ipdev)) < 0) {
+        goto fail;
+    }
     if (p.bond_up[0]) {
         xlog_info("action_up: bring up %s", p.bond_up);
         if (lnk_exists(c->lnk, p.bond_up) < 0 && !c->dry_run) {
@@ -434,7 +513,7 @@ int ir_action_up(struct ir_ctx *c, const struct xapi_pif *pif)
         }
         r = 0;
     }
-    ir_run_cmd(c, (const char *const[]){"/sbin/update-issue", NULL});
+    ir_update_issue(c);
     ir_files_commit(&fs);
     goto out;
 fail:
@@ -651,7 +730,7 @@ int ir_action_force_rewrite(struct ir_ctx *c)
         goto out;
     }
     if ((r = dbcache_format(&db, &text, &len)) < 0 ||
-        (r = ir_files_add(&fs, PATHS_DBCACHE, text)) < 0 || (r = ir_files_apply(&fs)) < 0) {
+        (r = ir_files_add_durable(&fs, PATHS_DBCACHE, text)) < 0 || (r = ir_files_apply(&fs)) < 0) {
         goto out;
     }
     ir_files_commit(&fs);

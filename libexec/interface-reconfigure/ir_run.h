@@ -57,11 +57,27 @@ void ir_run_cmd(struct ir_ctx *c, const char *const *argv);
 /* Whether <root>/etc/sysconfig/network-scripts/ifcfg-<dev> exists. */
 bool ir_ifcfg_exists(const char *dev);
 /* The original's ifdown(): skipped when the device is absent, `ip link set
- * down` when it has no ifcfg file, else /sbin/ifdown. */
+ * down` when it has no ifcfg file, else /sbin/ifdown, or without it the
+ * direct ir_ipcfg_down(). */
 void ir_ifdown(struct ir_ctx *c, const char *dev);
 
-/* /sbin/ifup <dev>, with " -T 240 " added to DHCLIENTARGS during first boot. */
-void ir_ifup(struct ir_ctx *c, const char *dev);
+/* The original's ifup(): /sbin/ifup <dev>, with " -T 240 " added to
+ * DHCLIENTARGS during first boot.  Without /sbin/ifup (hosts without the
+ * network-scripts) the device is configured directly from "pif", the PIF
+ * whose ipdev "dev" is (NULL: the link only), see ir_ipcfg_up().  0 or a
+ * negative errno (the direct configuration failed; logged). */
+int ir_ifup(struct ir_ctx *c, const struct xapi_pif *pif, const char *dev);
+
+/* <root>/sbin/update-issue (the login banner with the new address), when
+ * it is installed. */
+void ir_update_issue(struct ir_ctx *c);
+
+/* XVS_DATAPATH_TYPE of <root>/etc/sysconfig/openvswitch, an xvs extension for
+ * hosts without the openvswitch kernel module: "netdev" puts every bridge
+ * `up` adds on the userspace datapath.  out[] gets "netdev", or "" for the
+ * switch's default (no file, no key, or "system").  0, or -EINVAL for
+ * another value (logged). */
+int ir_datapath_type(char out[16]);
 /* PVS-booted hosts (/proc/ardence names the PIF's MAC): the PIF is left
  * alone ("Skipping PVS device ..." logged). */
 bool ir_pvs_skip(const struct xapi_pif *pif);

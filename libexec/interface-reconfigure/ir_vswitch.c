@@ -18,6 +18,16 @@ void ir_vplan_init(struct ir_vplan *p)
     memset(p, 0, sizeof(*p));
 }
 
+/* ir_vplan_clear() keeps the datapath type the caller chose. */
+static void vplan_reset(struct ir_vplan *p)
+{
+    char dpt[sizeof(p->datapath_type)];
+
+    memcpy(dpt, p->datapath_type, sizeof(dpt));
+    ir_vplan_init(p);
+    memcpy(p->datapath_type, dpt, sizeof(dpt));
+}
+
 void ir_vplan_clear(struct ir_vplan *p)
 {
     if (!p) {
@@ -27,7 +37,7 @@ void ir_vplan_clear(struct ir_vplan *p)
         free(p->argv[i]);
     }
     free(p->argv);
-    ir_vplan_init(p);
+    vplan_reset(p);
 }
 
 static int push(struct ir_vplan *p, const char *s)
@@ -493,6 +503,15 @@ static int configure_datapath(const struct ir_model *m, const struct xapi_pif *d
     }
     if ((r = CMD(p, "--may-exist", "add-br", bridge)) < 0) {
         return r;
+    }
+    /* In the same transaction as add-br, so the switch never opens the
+     * bridge with the wrong datapath (fake bridges have none of their own). */
+    if (p->datapath_type[0]) {
+        char col[sizeof(p->datapath_type) + 16];
+        snprintf(col, sizeof(col), "datapath_type=%s", p->datapath_type);
+        if ((r = CMD(p, "set", "Bridge", bridge, col)) < 0) {
+            return r;
+        }
     }
     if (phys.n > 1) {
         if ((r = ir_netdev(dp, nd)) < 0 ||

@@ -24,6 +24,11 @@ struct ir_phys {
 #define IR_MAX_FLOWS 8
 
 struct ir_vplan {
+    /* Set by the caller before planning (kept by ir_vplan_clear): the
+     * Bridge datapath_type given to each bridge `up` adds ("netdev" on
+     * hosts without the openvswitch kernel module), "" for the switch's
+     * default. */
+    char datapath_type[16];
     /* The ovs-vsctl arguments after the global options, commands joined by "--". */
     int argc;
     char **argv;
@@ -48,9 +53,9 @@ struct ir_vplan {
     char flow_ports[IR_PIFV_MAX][IR_NAME_MAX];
 };
 
-/* Empties "p" (no allocation). */
+/* Empties "p" (no allocation), datapath_type included. */
 void ir_vplan_init(struct ir_vplan *p);
-/* Frees the argv.  Accepts NULL. */
+/* Frees the argv and empties the plan, keeping datapath_type.  Accepts NULL. */
 void ir_vplan_clear(struct ir_vplan *p);
 
 /* The backend's constructor: logs "Configured for Vswitch datapath", or fails

@@ -866,6 +866,95 @@ static void test_read_errors(void **state)
     free(dir);
 }
 
+/* The IPv6 fields (beyond the original) are read and written when present,
+ * in a stable place after MAC, and a cache without them keeps its layout. */
+static void test_ipv6_fields(void **state)
+{
+    static const char doc[] = HEAD "\t<pif ref=\"OpaqueRef:p6\">\n"
+                                   "\t\t<uuid>u6</uuid>\n"
+                                   "\t\t<management>True</management>\n"
+                                   "\t\t<network>OpaqueRef:n6</network>\n"
+                                   "\t\t<device>eth0</device>\n"
+                                   "\t\t<bond_master_of/>\n"
+                                   "\t\t<bond_slave_of>OpaqueRef:NULL</bond_slave_of>\n"
+                                   "\t\t<VLAN>-1</VLAN>\n"
+                                   "\t\t<VLAN_master_of>OpaqueRef:NULL</VLAN_master_of>\n"
+                                   "\t\t<VLAN_slave_of/>\n"
+                                   "\t\t<tunnel_access_PIF_of/>\n"
+                                   "\t\t<tunnel_transport_PIF_of/>\n"
+                                   "\t\t<ip_configuration_mode>None</ip_configuration_mode>\n"
+                                   "\t\t<IP/>\n"
+                                   "\t\t<netmask/>\n"
+                                   "\t\t<gateway/>\n"
+                                   "\t\t<DNS/>\n"
+                                   "\t\t<MAC>00:16:3e:00:00:06</MAC>\n"
+                                   "\t\t<ipv6_configuration_mode>Static</ipv6_configuration_mode>\n"
+                                   "\t\t<IPv6>\n"
+                                   "\t\t\t<address>2001:db8::10/64</address>\n"
+                                   "\t\t\t<address>2001:db8::11/64</address>\n"
+                                   "\t\t</IPv6>\n"
+                                   "\t\t<ipv6_gateway>2001:db8::1</ipv6_gateway>\n"
+                                   "\t\t<primary_address_type>IPv6</primary_address_type>\n"
+                                   "\t\t<other_config/>\n"
+                                   "\t\t<currently_attached>False</currently_attached>\n"
+                                   "\t</pif>\n" TAIL;
+    struct dbcache db;
+    struct xapi_pif *p;
+    char *out = NULL, *fixture;
+    size_t len = 0, flen = 0;
+
+    (void)state;
+    assert_int_equal(parse_str(doc, &db), 0);
+    p = XAPI_LIST_ITEM(&db.pifs, struct xapi_pif, 0);
+    assert_string_equal(p->ipv6_configuration_mode, "Static");
+    assert_int_equal(p->ipv6.n, 2);
+    assert_string_equal(p->ipv6.v[0], "2001:db8::10/64");
+    assert_string_equal(p->ipv6.v[1], "2001:db8::11/64");
+    assert_string_equal(p->ipv6_gateway, "2001:db8::1");
+    assert_string_equal(p->primary_address_type, "IPv6");
+    assert_int_equal(dbcache_format(&db, &out, &len), 0);
+    assert_string_equal(out, doc);
+    free(out);
+
+    /* Autoconf without addresses: the empty list is written, as XAPI has it. */
+    free(p->ipv6_configuration_mode);
+    p->ipv6_configuration_mode = strdup("Autoconf");
+    xapi_strv_clear(&p->ipv6);
+    free(p->ipv6_gateway);
+    p->ipv6_gateway = NULL;
+    free(p->primary_address_type);
+    p->primary_address_type = NULL;
+    assert_int_equal(dbcache_format(&db, &out, &len), 0);
+    assert_non_null(strstr(out, "</MAC>\n\t\t<ipv6_configuration_mode>Autoconf"
+                                "</ipv6_configuration_mode>\n\t\t<IPv6/>\n\t\t<other_config/>"));
+    free(out);
+
+    /* None of them: nothing is written, the original's layout. */
+    free(p->ipv6_configuration_mode);
+    p->ipv6_configuration_mode = NULL;
+    assert_int_equal(dbcache_format(&db, &out, &len), 0);
+    assert_null(strstr(out, "ipv6"));
+    assert_null(strstr(out, "IPv6"));
+    assert_non_null(strstr(out, "</MAC>\n\t\t<other_config/>"));
+    free(out);
+    dbcache_clear(&db);
+
+    /* Files without them round-trip byte for byte, and read back NULL. */
+    fixture = slurp("four-scenarios.dbcache", &flen);
+    assert_int_equal(dbcache_parse(fixture, flen, &db), 0);
+    p = XAPI_LIST_ITEM(&db.pifs, struct xapi_pif, 0);
+    assert_null(p->ipv6_configuration_mode);
+    assert_int_equal(p->ipv6.n, 0);
+    assert_null(p->ipv6_gateway);
+    assert_null(p->primary_address_type);
+    assert_int_equal(dbcache_format(&db, &out, &len), 0);
+    assert_int_equal(len, flen);
+    assert_memory_equal(out, fixture, flen);
+    free(out);
+    free(fixture);
+    dbcache_clear(&db);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -902,6 +991,7 @@ int main(void)
             cmocka_unit_test(test_write_failure_keeps_old),
             cmocka_unit_test(test_write_over_directory_and_missing_dir),
             cmocka_unit_test(test_read_errors),
+            cmocka_unit_test(test_ipv6_fields),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);
