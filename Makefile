@@ -2,6 +2,7 @@
 #
 #   make deps     install the Debian packages the build, tests and demo need
 #   make          build every program into $(BUILD)/bin
+#   make demo     a whole simulated XenServer host: boot, xe, VMs, a locked VIF (KEEP=1 keeps it up)
 #   make check    run every test suite (also under ASan+UBSan); last line "N passed, N failed"
 #   make bench    run the benchmarks (never part of make check)
 #   make fuzz     run each libFuzzer target for FUZZ_SECONDS
@@ -76,7 +77,7 @@ BENCHES := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAYS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-replay/%,$(FUZZ_SRCS))
 PROGRAMS := $(if $(SIM_SRCS),$(SIM)) $(SWITCHD_PROGS) $(XSD) $(XE)
 
-.PHONY: all deps check bench fuzz install clean format cppcheck
+.PHONY: all deps check demo bench fuzz install clean format cppcheck
 # Keep the objects of pattern-built programs, so rebuilds stay incremental.
 .SECONDARY:
 .SECONDEXPANSION:
@@ -193,6 +194,11 @@ check: deps
 	$(MAKE) -j$$(nproc) all
 	$(MAKE) -j$$(nproc) BUILD=build-asan SANITIZE=1 all
 	@tests/run-tests.sh build build-asan
+
+# The main job: see demo/xvs-demo.sh (QUICK=1: no pauses; KEEP=1: leave the host up).
+demo: deps
+	$(MAKE) -j$$(nproc) all
+	@demo/xvs-demo.sh $(if $(QUICK),--quick) $(if $(KEEP),--keep) $(BUILD)
 
 bench: all $(BENCHES)
 	@bench/run-bench.sh $(BUILD)
