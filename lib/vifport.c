@@ -76,6 +76,41 @@ static int transact(struct ovsdbc *c, json_t *ops, json_t **res)
     return r;
 }
 
+/* ovs-vsctl's handshake with the switch daemon: the change bumps Open_vSwitch next_cfg and
+ * reads it back (the last operation's result), so the caller can wait for cur_cfg. */
+static void append_bump(json_t *ops)
+{
+    json_array_append_new(ops,
+                          json_pack("{s:s, s:s, s:[], s:[[s, s, i]]}", "op", "mutate", "table",
+                                    "Open_vSwitch", "where", "mutations", "next_cfg", "+=", 1));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[], s:[s]}", "op", "select", "table",
+                                         "Open_vSwitch", "where", "columns", "next_cfg"));
+}
+
+static long long bumped_cfg(const json_t *res)
+{
+    const json_t *last = json_array_get(res, json_array_size(res) - 1);
+
+    return json_integer_value(
+            json_object_get(json_array_get(json_object_get(last, "rows"), 0), "next_cfg"));
+}
+
+int vifport_wait_applied(struct ovsdbc *c, long long cfg, int timeout_ms)
+{
+    char *err = NULL;
+    int r;
+
+    if (cfg <= 0) {
+        return 0;
+    }
+    r = vrun_wait_applied(c, cfg, timeout_ms, &err);
+    if (r < 0) {
+        xlog_err("the switch did not apply the change (%s)", err ? err : strerror(-r));
+    }
+    free(err);
+    return r;
+}
+
 /* Appends the ovs-vsctl line equivalent to a change to the dry-run buffer. */
 static int dry_line(struct sbuf *dry, int argc, char **argv)
 {
@@ -303,6 +338,7 @@ int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
                                              "insert", "named-uuid", "port"));
         json_array_append_new(
                 ops, json_pack("{s:s, s:s}", "op", "comment", "comment", "vif: plug port"));
+        append_bump(ops);
         json_decref(l.res);
         r = transact(c, ops, &res);
         if (r == -EPROTO) {
@@ -323,6 +359,8 @@ int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
             xlog_err("%s: adding the port to %s failed (%s)", iface, bridge, ovsdbc_last_error(c));
         } else if (r < 0) {
             xlog_err("%s: adding the port to %s failed (%s)", iface, bridge, ovsdbc_last_error(c));
+        } else {
+            w.cfg = bumped_cfg(res);
         }
         json_decref(res);
         break;
@@ -336,12 +374,15 @@ int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
     return r;
 }
 
-int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry)
+int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry, long long *cfg)
 {
     struct layout l;
-    json_t *res = NULL;
+    json_t *res = NULL, *ops;
     int r;
 
+    if (cfg) {
+        *cfg = 0;
+    }
     if (dry) {
         char *argv[] = {"--if-exists", "del-port", (char *)iface};
         return dry_line(dry, 3, argv);
@@ -351,13 +392,17 @@ int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry)
         json_decref(l.res);
         return r;
     }
-    r = transact(c,
-                 json_pack("[{s:s, s:s, s:[], s:[[s, s, [s, [o]]]]}, {s:s, s:s}]", "op", "mutate",
-                           "table", "Bridge", "where", "mutations", "ports", "delete", "set",
-                           uuid_atom(l.old_port), "op", "comment", "comment", "vif: unplug port"),
-                 &res);
+    ops = json_pack("[{s:s, s:s, s:[], s:[[s, s, [s, [o]]]]}, {s:s, s:s}]", "op", "mutate", "table",
+                    "Bridge", "where", "mutations", "ports", "delete", "set", uuid_atom(l.old_port),
+                    "op", "comment", "comment", "vif: unplug port");
+    if (ops) {
+        append_bump(ops);
+    }
+    r = transact(c, ops, &res);
     if (r < 0) {
         xlog_err("%s: removing the port failed (%s)", iface, ovsdbc_last_error(c));
+    } else if (cfg) {
+        *cfg = bumped_cfg(res);
     }
     json_decref(res);
     json_decref(l.res);

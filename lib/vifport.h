@@ -28,6 +28,10 @@ struct vifport_where {
     char parent[16]; /* The Bridge row holding the port (the parent of a fake bridge). */
     uint32_t ofport; /* Its OpenFlow number: assigned, else requested; 0 if neither. */
     int tag;         /* VLAN tag of the port, -1 for none. */
+    /* The configuration number the change bumped Open_vSwitch next_cfg to (0 if it made no
+     * change): pass it to vifport_wait_applied() before relying on the switch daemon
+     * having applied the change (e.g. before bringing the link up). */
+    long long cfg;
 };
 
 /* Replaces any port named iface with a new one on bridge (a bridge or fake bridge) whose
@@ -39,8 +43,13 @@ struct vifport_where {
 int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
                  const char *const *external_ids, struct sbuf *dry, struct vifport_where *where);
 
-/* Removes the port named iface from whichever bridge has it; absent is not an error. */
-int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry);
+/* Removes the port named iface from whichever bridge has it; absent is not an error.  *cfg (may
+ * be NULL) receives the configuration number to wait for, 0 when nothing changed. */
+int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry, long long *cfg);
+
+/* Waits until the switch daemon has applied configuration cfg (ovs-vsctl's wait); cfg 0 returns
+ * at once.  0, or -ETIMEDOUT / another negative errno (logged). */
+int vifport_wait_applied(struct ovsdbc *c, long long cfg, int timeout_ms);
 
 /* Where the port named iface is: 0 with *found set (and *where filled when found), or a
  * negative errno. */

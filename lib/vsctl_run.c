@@ -205,7 +205,7 @@ static long long now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int wait_cur_cfg(struct ovsdbc *conn, long long next_cfg, int timeout_ms, char **err)
+int vrun_wait_applied(struct ovsdbc *conn, long long next_cfg, int timeout_ms, char **err)
 {
     json_t *req = json_pack("{s:{s:[s]}}", "Open_vSwitch", "columns", "cur_cfg");
     long long deadline = timeout_ms >= 0 ? now_ms() + timeout_ms : -1;
@@ -325,7 +325,7 @@ static int attempt(struct ovsdbc *conn, struct vdb *db, struct vcmd *cmds, size_
         }
     }
     if (next_cfg > 0) {
-        r = wait_cur_cfg(conn, next_cfg, o->timeout_ms, err);
+        r = vrun_wait_applied(conn, next_cfg, o->timeout_ms, err);
         if (r < 0 && outputs) {
             vrun_free_outputs(*outputs, *n_outputs);
             *outputs = NULL;

@@ -49,6 +49,11 @@ int vrun_exec(struct ovsdbc *conn, int argc, char **argv, const struct vrun_opts
               char ***outputs, size_t *n_outputs, char **err);
 void vrun_free_outputs(char **outputs, size_t n);
 
+/* Waits until the switch daemon has applied configuration number next_cfg (Open_vSwitch
+ * cur_cfg >= next_cfg), as ovs-vsctl does after a change; timeout_ms -1 = no bound.  Returns 0,
+ * -ETIMEDOUT, or another negative errno, with the reason in *err (malloc'd). */
+int vrun_wait_applied(struct ovsdbc *conn, long long next_cfg, int timeout_ms, char **err);
+
 /* Appends "ovs-vsctl" and argv, each argument shell-quoted when it needs it. */
 int vrun_format(struct sbuf *out, int argc, char *const *argv);
 

@@ -358,7 +358,7 @@ static void ovs_rollback(struct svr *s, const char *parent, const char *port_tex
         pvs_hook(s, "remove");
     }
     xs_del(s, ofport_key);
-    vifport_unplug(s->db, s->vif, dry_buf(s));
+    vifport_unplug(s->db, s->vif, dry_buf(s), NULL);
 }
 
 /* A dry run has not added the port, so its ofport is unknown: the rules name the interface
@@ -401,7 +401,14 @@ static int ovs_current(struct svr *s)
     }
     if (!s->filter || s->cfg.lock.mode == VFR_DISABLED) {
         /* clear, or a disabled VIF, which stays off the bridge (CA-226099). */
-        r = vifport_unplug(s->db, s->vif, dry_buf(s));
+        long long cfg = 0;
+
+        r = vifport_unplug(s->db, s->vif, dry_buf(s), &cfg);
+        /* As ovs-vsctl did for the original: the link comes up only once the switch has
+         * let go of the port, or its own teardown could take the link down again. */
+        if (r == 0 && !s->dry_run) {
+            r = vifport_wait_applied(s->db, cfg, SVR_TIMEOUT_MS);
+        }
         return r < 0 ? r : svr_link_set(s, true);
     }
     /* One transaction replaces any old port and adds the new one with its external ids and a
@@ -453,6 +460,11 @@ static int ovs_current(struct svr *s)
     if (r == 0 && s->cfg.lock.mode == VFR_LOCKED) {
         flows_tried = true;
         r = flows_add(s, parent, port_text);
+    }
+    if (r == 0 && !s->dry_run) {
+        /* The rules went out at once with the requested port number; the link comes up
+         * only once the switch has the port, as after the original's waiting ovs-vsctl. */
+        r = vifport_wait_applied(s->db, where.cfg, SVR_TIMEOUT_MS);
     }
     if (r < 0) {
         if (!s->dry_run) {

@@ -53,6 +53,7 @@ static void test_plug_find_unplug(void **state)
                     "add-br",      "xapi1",  "xenbr0", "10"};
     const char *ids[] = {"xs-vm-uuid", "u1", "attached-mac", "00:16:3e:00:00:01", NULL};
     struct vifport_where w, w2;
+    long long cfg = -1;
     bool found;
 
     vsctl(c, 9, init);
@@ -60,6 +61,7 @@ static void test_plug_find_unplug(void **state)
     assert_string_equal(w.parent, "xenbr0");
     assert_int_equal(w.tag, -1);
     assert_true(w.ofport >= 1);
+    assert_true(w.cfg >= 1);
     assert_string_equal(VSCTL(c, "iface-to-br", "vif1.0"), "xenbr0\n");
     assert_string_equal(VSCTL(c, "get", "Interface", "vif1.0", "external_ids"),
                         "{attached-mac=\"00:16:3e:00:00:01\", xs-vm-uuid=u1}\n");
@@ -77,8 +79,13 @@ static void test_plug_find_unplug(void **state)
     assert_true(found);
     assert_string_equal(w2.parent, "xenbr0");
     assert_int_equal(w2.ofport, w.ofport);
-    assert_int_equal(vifport_unplug(c, "vif1.0", NULL), 0);
-    assert_int_equal(vifport_unplug(c, "vif1.0", NULL), 0);
+    assert_int_equal(vifport_unplug(c, "vif1.0", NULL, &cfg), 0);
+    assert_true(cfg > w.cfg);
+    assert_int_equal(vifport_unplug(c, "vif1.0", NULL, &cfg), 0);
+    assert_int_equal(cfg, 0);
+    /* No switch daemon copies next_cfg to cur_cfg here: the wait ends at its bound. */
+    assert_int_equal(vifport_wait_applied(c, w.cfg, 200), -ETIMEDOUT);
+    assert_int_equal(vifport_wait_applied(c, 0, 200), 0);
     assert_int_equal(vifport_find(c, "vif1.0", &found, &w2), 0);
     assert_false(found);
     assert_int_equal(vifport_plug(c, "nosuchbr", "vif9.0", NULL, NULL, &w), -ENOENT);
@@ -108,7 +115,7 @@ static void test_dry_run(void **state)
 
     (void)state;
     assert_int_equal(vifport_plug(NULL, "xenbr0", "vif1.0", ids, &out, NULL), 0);
-    assert_int_equal(vifport_unplug(NULL, "vif1.0", &out), 0);
+    assert_int_equal(vifport_unplug(NULL, "vif1.0", &out, NULL), 0);
     assert_int_equal(vifport_set_trunks(NULL, "vif1.0", "1,2", &out), 0);
     assert_int_equal(vifport_set_trunks(NULL, "vif1.0", NULL, &out), 0);
     assert_string_equal(sbuf_str(&out),
