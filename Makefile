@@ -33,6 +33,7 @@ endif
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libxml2-dev libcurl4-openssl-dev \
             libmicrohttpd-dev libcmocka-dev libjansson-dev libxen-dev xenstore-utils iproute2 iputils-ping python3 procps \
             libnl-3-dev libnl-route-3-dev libnl-genl-3-dev ethtool ebtables python3-scapy \
+            qemu-system-x86 busybox-static kmod xz-utils openssl \
             openvswitch-switch openvswitch-common
 
 LIB_SRCS  := $(sort $(wildcard lib/*.c))
@@ -187,6 +188,8 @@ deps:
 	    echo "Installing:$$missing"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	else echo "All Debian packages present."; fi
+	@# The KVM/TCG lab (a Debian kernel with bonding, 8021q, openvswitch), built once and cached.
+	@tests/lab/xvs-lab build
 
 # Unit tests run twice (plain and ASan+UBSan build); integration tests use
 # the plain programs; the fuzz corpora replay under ASan.

@@ -2,6 +2,7 @@
 #include "ir_bridge.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,6 +293,19 @@ static int netdev_up(struct ir_ctx *c, const struct xapi_pif *p, int depth)
             if ((r = ir_netdev(slaves.v[i], sd)) < 0 || (r = lnk_set_up(c->lnk, sd, false)) < 0 ||
                 (r = lnk_set_master(c->lnk, sd, nd)) < 0 ||
                 (r = phys_up(c, slaves.v[i], mtu)) < 0) {
+                return r;
+            }
+        }
+        /* MACADDR of ifcfg-<bond>: ifup gave the bond its PIF's MAC, which
+         * need not be the MAC the bond took from its first slave. */
+        if (p->mac && *p->mac) {
+            uint8_t mac[6];
+            if (sscanf(p->mac, "%2hhx:%2hhx:%2hhx:%2hhx:%2hhx:%2hhx", &mac[0], &mac[1], &mac[2],
+                       &mac[3], &mac[4], &mac[5]) != 6) {
+                xlog_err("PIF %s: bad MAC \"%.32s\"", p->uuid ? p->uuid : "?", p->mac);
+                return -EINVAL;
+            }
+            if ((r = lnk_set_mac(c->lnk, nd, mac)) < 0) {
                 return r;
             }
         }
