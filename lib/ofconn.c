@@ -2,7 +2,8 @@
  * over a nonblocking socket, each bounded by poll() timeouts.  One loop both
  * drains queued output and reads input, so a big batch can never deadlock
  * against a switch that is itself blocked writing replies to us, and echo
- * requests are answered whenever they arrive. */
+ * requests are answered whenever they arrive.  The port description is kept
+ * per connection and dropped whenever the switch reports a port change. */
 #include "ofconn.h"
 
 #include <errno.h>
@@ -40,6 +41,11 @@ struct ofc {
     size_t in_msg;   /* Length of the message last returned, consumed on the next read. */
     struct sbuf out; /* Queued output; out_off bytes of it are already sent. */
     size_t out_off;
+    /* The port description, once asked for; ports_valid goes false when the
+     * switch reports a port change (PORT_STATUS), so the next use asks again. */
+    struct ofp_port *ports;
+    size_t n_ports;
+    bool ports_valid;
     char last_error[512];
 };
 
@@ -181,6 +187,11 @@ static int next_msg(struct ofc *c, int64_t deadline, bool hello_done, const uint
                     memmove(c->in, c->in + h->length, c->in_len - h->length);
                     c->in_len -= h->length;
                     continue;
+                }
+                if (h->type == OFPT_PORT_STATUS) {
+                    /* A port came, went or changed: the cached description is stale.  The
+                     * message itself is still returned, for callers to skip. */
+                    c->ports_valid = false;
                 }
                 c->in_msg = h->length;
                 *msg = c->in;
@@ -343,7 +354,15 @@ static int handshake(struct ofc *c)
     uint8_t n_tables;
     int r;
 
+    /* HELLO and FEATURES_REQUEST leave together: a switch takes requests queued behind its
+     * hello, so the handshake costs one round trip, not two (on a busy ovs-vswitchd a round
+     * trip is what a VIF plug waits for). */
     r = queue_status(c, ofp_encode_hello(&c->out, c->next_xid++));
+    if (r < 0) {
+        return r;
+    }
+    xid = c->next_xid++;
+    r = queue_status(c, ofp_encode_simple(&c->out, OFPT_FEATURES_REQUEST, xid, NULL, 0));
     if (r < 0) {
         return r;
     }
@@ -376,11 +395,6 @@ static int handshake(struct ofc *c)
         return -EPROTONOSUPPORT;
     }
 
-    xid = c->next_xid++;
-    r = queue_status(c, ofp_encode_simple(&c->out, OFPT_FEATURES_REQUEST, xid, NULL, 0));
-    if (r < 0) {
-        return r;
-    }
     for (;;) {
         r = next_msg(c, deadline, true, &msg, &h);
         if (r < 0) {
@@ -453,6 +467,7 @@ void ofc_close(struct ofc *c)
     sbuf_free(&c->out);
     free(c->in);
     free(c->name);
+    free(c->ports);
     free(c);
 }
 
@@ -626,4 +641,130 @@ out:
         *n = 0;
     }
     return r;
+}
+
+/* Asks the switch for its ports and replaces the cached description. */
+static int fetch_ports(struct ofc *c)
+{
+    int64_t deadline = deadline_of(c);
+    struct ofp_port *got = NULL;
+    size_t n_got = 0;
+    const uint8_t *msg;
+    struct ofp_header h;
+    uint32_t xid;
+    bool more = true;
+    int r;
+
+    if (c->fd < 0) {
+        ofc_fail(c, "%s: connection already lost", c->name);
+        return -ECONNRESET;
+    }
+    xid = c->next_xid++;
+    r = queue_status(c, ofp_encode_port_desc_request(&c->out, xid));
+    if (r < 0) {
+        return r;
+    }
+    while (more) {
+        const char *why = NULL;
+
+        r = next_msg(c, deadline, true, &msg, &h);
+        if (r < 0) {
+            goto out;
+        }
+        if (h.xid != xid) {
+            continue;
+        }
+        if (h.type == OFPT_ERROR) {
+            log_peer_error(c, msg, h.length, "the port description request");
+            r = -EPROTO;
+            goto out;
+        }
+        if (h.type != OFPT_MULTIPART_REPLY) {
+            continue;
+        }
+        r = ofp_decode_port_desc_reply(msg, h.length, &got, &n_got, &more, &why);
+        if (r == -ENOMEM) {
+            ofc_fail(c, "%s: out of memory reading the port description", c->name);
+            goto out;
+        }
+        if (r < 0) {
+            /* More parts may follow: the stream is no longer in a known state. */
+            ofc_fail(c, "%s: bad port description reply: %s", c->name, why);
+            ofc_drop(c);
+            r = -EPROTO;
+            goto out;
+        }
+    }
+    free(c->ports);
+    c->ports = got;
+    c->n_ports = n_got;
+    c->ports_valid = true;
+    got = NULL;
+    r = 0;
+out:
+    free(got);
+    return r;
+}
+
+static int ensure_ports(struct ofc *c)
+{
+    return c->ports_valid ? 0 : fetch_ports(c);
+}
+
+int ofc_port_desc(struct ofc *c, struct ofc_port **ports, size_t *n)
+{
+    struct ofc_port *copy = NULL;
+    int r;
+
+    *ports = NULL;
+    *n = 0;
+    r = ensure_ports(c);
+    if (r < 0) {
+        return r;
+    }
+    if (c->n_ports > 0) {
+        copy = calloc(c->n_ports, sizeof *copy);
+        if (!copy) {
+            ofc_fail(c, "%s: out of memory copying the port description", c->name);
+            return -ENOMEM;
+        }
+    }
+    for (size_t i = 0; i < c->n_ports; i++) {
+        const struct ofp_port *p = &c->ports[i];
+
+        copy[i].port_no = p->port_no;
+        memcpy(copy[i].name, p->name, sizeof copy[i].name);
+        memcpy(copy[i].hw_addr, p->hw_addr, sizeof copy[i].hw_addr);
+        copy[i].config = p->config;
+        copy[i].state = p->state;
+        copy[i].curr = p->curr;
+        copy[i].advertised = p->advertised;
+        copy[i].supported = p->supported;
+        copy[i].peer = p->peer;
+        copy[i].curr_speed = p->curr_speed;
+        copy[i].max_speed = p->max_speed;
+    }
+    *ports = copy;
+    *n = c->n_ports;
+    return 0;
+}
+
+int ofc_port_by_name(struct ofc *c, const char *name, uint32_t *port)
+{
+    int r;
+
+    if (!name || !*name) {
+        return -ENOENT;
+    }
+    r = ensure_ports(c);
+    if (r < 0) {
+        return r;
+    }
+    for (size_t i = 0; i < c->n_ports; i++) {
+        if (!strcmp(c->ports[i].name, name)) {
+            *port = c->ports[i].port_no;
+            return 0;
+        }
+    }
+    return -ENOENT;
 }

@@ -14,6 +14,7 @@
 #define OFPXMC_OPENFLOW_BASIC  0x8000
 #define OFPIT_APPLY_ACTIONS    4
 #define OFPMP_FLOW             1
+#define OFPMP_PORT_DESC        13
 #define OFPMPF_REPLY_MORE      1
 #define OFPHET_VERSIONBITMAP   1
 #define OFP_NO_BUFFER          0xffffffffu
@@ -24,6 +25,7 @@
 #define OFP_FLOW_STATS_FIXED   48 /* One flow stats entry before its match. */
 #define OFP_ACTION_OUTPUT_LEN  16
 #define OFP_FEATURES_REPLY_LEN 32
+#define OFP_PORT_LEN           64 /* One struct ofp_port on the wire. */
 
 /* Per basic-class field: value length (0 = unknown to us) and whether the
  * specification allows a mask (OpenFlow 1.3.5 table 12). */
@@ -377,6 +379,58 @@ int ofp_encode_flow_stats_request(struct sbuf *out, uint32_t xid, const struct o
     enc_u64(&e, f->cookie);
     enc_u64(&e, f->cookie_mask);
     enc_match(&e, &f->match);
+    return enc_end(&e);
+}
+
+int ofp_encode_port_desc_request(struct sbuf *out, uint32_t xid)
+{
+    struct enc e;
+
+    enc_begin(&e, out, OFPT_MULTIPART_REQUEST, xid);
+    enc_u16(&e, OFPMP_PORT_DESC);
+    enc_u16(&e, 0);
+    enc_zeros(&e, 4);
+    return enc_end(&e);
+}
+
+int ofp_encode_port_desc_reply(struct sbuf *out, uint32_t xid, const struct ofp_port *ports,
+                               size_t n, bool more)
+{
+    struct enc e;
+
+    if (n > 0 && !ports) {
+        return -EINVAL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!memchr(ports[i].name, '\0', sizeof ports[i].name)) {
+            return -EINVAL;
+        }
+    }
+    enc_begin(&e, out, OFPT_MULTIPART_REPLY, xid);
+    enc_u16(&e, OFPMP_PORT_DESC);
+    enc_u16(&e, more ? OFPMPF_REPLY_MORE : 0);
+    enc_zeros(&e, 4);
+    for (size_t i = 0; i < n && !e.err; i++) {
+        const struct ofp_port *p = &ports[i];
+        char name[OFP_PORT_NAME_LEN];
+
+        /* Whatever follows the NUL in the caller's buffer stays private. */
+        memset(name, 0, sizeof name);
+        memcpy(name, p->name, strlen(p->name));
+        enc_u32(&e, p->port_no);
+        enc_zeros(&e, 4);
+        enc_bytes(&e, p->hw_addr, sizeof p->hw_addr);
+        enc_zeros(&e, 2);
+        enc_bytes(&e, name, sizeof name);
+        enc_u32(&e, p->config);
+        enc_u32(&e, p->state);
+        enc_u32(&e, p->curr);
+        enc_u32(&e, p->advertised);
+        enc_u32(&e, p->supported);
+        enc_u32(&e, p->peer);
+        enc_u32(&e, p->curr_speed);
+        enc_u32(&e, p->max_speed);
+    }
     return enc_end(&e);
 }
 
@@ -768,6 +822,58 @@ int ofp_decode_flow_stats_reply(const uint8_t *buf, size_t len, struct ofp_flow 
 out:
     free(got);
     return r;
+}
+
+int ofp_decode_port_desc_reply(const uint8_t *buf, size_t len, struct ofp_port **ports, size_t *n,
+                               bool *more, const char **why)
+{
+    struct ofp_port *grown;
+    size_t count;
+    int r = check_msg(buf, len, OFPT_MULTIPART_REPLY, OFP_MP_HEADER, false, why);
+
+    if (r < 0) {
+        return r;
+    }
+    if (get16(buf + 8) != OFPMP_PORT_DESC) {
+        return fail(why, "multipart reply is not a port description");
+    }
+    if ((len - OFP_MP_HEADER) % OFP_PORT_LEN != 0) {
+        return fail(why, "port description reply is not a whole number of ports");
+    }
+    count = (len - OFP_MP_HEADER) / OFP_PORT_LEN;
+    for (size_t i = 0; i < count; i++) {
+        if (!memchr(buf + OFP_MP_HEADER + i * OFP_PORT_LEN + 16, '\0', OFP_PORT_NAME_LEN)) {
+            return fail(why, "port name is not NUL-terminated");
+        }
+    }
+    /* Everything checked: only now touch the caller's array. */
+    if (count > 0) {
+        grown = realloc(*ports, (*n + count) * sizeof **ports);
+        if (!grown) {
+            return -ENOMEM;
+        }
+        *ports = grown;
+        for (size_t i = 0; i < count; i++) {
+            const uint8_t *w = buf + OFP_MP_HEADER + i * OFP_PORT_LEN;
+            struct ofp_port *p = &grown[*n + i];
+
+            memset(p, 0, sizeof *p);
+            p->port_no = get32(w);
+            memcpy(p->hw_addr, w + 8, sizeof p->hw_addr);
+            memcpy(p->name, w + 16, sizeof p->name);
+            p->config = get32(w + 32);
+            p->state = get32(w + 36);
+            p->curr = get32(w + 40);
+            p->advertised = get32(w + 44);
+            p->supported = get32(w + 48);
+            p->peer = get32(w + 52);
+            p->curr_speed = get32(w + 56);
+            p->max_speed = get32(w + 60);
+        }
+        *n += count;
+    }
+    *more = (get16(buf + 10) & OFPMPF_REPLY_MORE) != 0;
+    return 0;
 }
 
 /* Error names (OpenFlow 1.3.5 section 7.4.4). */

@@ -1,7 +1,8 @@
 /* OpenFlow 1.3 wire codec: the messages a flow programmer needs (hello,
- * error, echo, features, flow_mod, multipart flow stats, barrier), OXM matches
- * for the fields the XenServer anti-spoofing rules and the management flows
- * use, and output actions.  Pure: bytes in, structs out and back; no I/O.
+ * error, echo, features, flow_mod, multipart flow stats and port
+ * descriptions, barrier), OXM matches for the fields the XenServer
+ * anti-spoofing rules and the management flows use, and output actions.
+ * Pure: bytes in, structs out and back; no I/O.
  *
  * A flow is plain data (struct ofp_flow) shared by the codec, the ovs-ofctl
  * text syntax (ofp_text.h) and the connection layer (ofconn.h). */
@@ -14,7 +15,7 @@
 
 #include "sbuf.h"
 
-#define OFP13_VERSION 0x04
+#define OFP13_VERSION  0x04
 #define OFP_HEADER_LEN 8
 /* Largest message we accept from a peer (OpenFlow's length field is 16 bits). */
 #define OFP_MAX_MSG 65535
@@ -27,6 +28,7 @@ enum ofp_type {
     OFPT_ECHO_REPLY = 3,
     OFPT_FEATURES_REQUEST = 5,
     OFPT_FEATURES_REPLY = 6,
+    OFPT_PORT_STATUS = 12,
     OFPT_FLOW_MOD = 14,
     OFPT_MULTIPART_REQUEST = 18,
     OFPT_MULTIPART_REPLY = 19,
@@ -44,17 +46,17 @@ enum ofp_flow_mod_command {
 };
 
 /* Reserved port numbers. */
-#define OFPP_MAX 0xffffff00u
-#define OFPP_IN_PORT 0xfffffff8u
-#define OFPP_TABLE 0xfffffff9u
-#define OFPP_NORMAL 0xfffffffau
-#define OFPP_FLOOD 0xfffffffbu
-#define OFPP_ALL 0xfffffffcu
+#define OFPP_MAX        0xffffff00u
+#define OFPP_IN_PORT    0xfffffff8u
+#define OFPP_TABLE      0xfffffff9u
+#define OFPP_NORMAL     0xfffffffau
+#define OFPP_FLOOD      0xfffffffbu
+#define OFPP_ALL        0xfffffffcu
 #define OFPP_CONTROLLER 0xfffffffdu
-#define OFPP_LOCAL 0xfffffffeu
-#define OFPP_ANY 0xffffffffu
-#define OFPTT_ALL 0xff
-#define OFPVID_PRESENT 0x1000
+#define OFPP_LOCAL      0xfffffffeu
+#define OFPP_ANY        0xffffffffu
+#define OFPTT_ALL       0xff
+#define OFPVID_PRESENT  0x1000
 
 /* OXM basic-class field numbers (OpenFlow 1.3.5 section 7.2.3.7). */
 enum ofp_oxm_field {
@@ -88,7 +90,7 @@ enum ofp_oxm_field {
     OFPXMT_IPV6_ND_TLL = 33,
 };
 
-#define OFP_MATCH_MAX 20
+#define OFP_MATCH_MAX   20
 #define OFP_ACTIONS_MAX 16
 
 /* One match field: value and (if has_mask) mask, in network byte order, len bytes each. */
@@ -136,6 +138,30 @@ struct ofp_flow {
     uint64_t packet_count, byte_count;
 };
 
+/* A port as an OFPMP_PORT_DESC reply describes it (OpenFlow 1.3.5 section 7.2.1). */
+#define OFP_PORT_NAME_LEN 16
+
+/* Port config bits. */
+#define OFPPC_PORT_DOWN    (1u << 0)
+#define OFPPC_NO_RECV      (1u << 2)
+#define OFPPC_NO_FWD       (1u << 5)
+#define OFPPC_NO_PACKET_IN (1u << 6)
+/* Port state bits. */
+#define OFPPS_LINK_DOWN (1u << 0)
+#define OFPPS_BLOCKED   (1u << 1)
+#define OFPPS_LIVE      (1u << 2)
+
+struct ofp_port {
+    uint32_t port_no; /* A number up to OFPP_MAX, or OFPP_LOCAL for the bridge's own port. */
+    uint8_t hw_addr[6];
+    char name[OFP_PORT_NAME_LEN]; /* NUL-terminated. */
+    uint32_t config;              /* OFPPC_* bits. */
+    uint32_t state;               /* OFPPS_* bits. */
+    /* OFPPF_* feature bits (1.3.5 section 7.2.1): current, advertised, supported, peer's. */
+    uint32_t curr, advertised, supported, peer;
+    uint32_t curr_speed, max_speed; /* kbps. */
+};
+
 /* The fixed header of every message. */
 struct ofp_header {
     uint8_t version;
@@ -173,9 +199,16 @@ int ofp_encode_flow_mod(struct sbuf *out, uint32_t xid, uint8_t command, const s
 /* A flow-stats multipart request filtered by f's table_id (OFPTT_ALL for all), out_port,
  * cookie/cookie_mask and match. */
 int ofp_encode_flow_stats_request(struct sbuf *out, uint32_t xid, const struct ofp_flow *f);
+/* A port-description multipart request (OFPMP_PORT_DESC, no body). */
+int ofp_encode_port_desc_request(struct sbuf *out, uint32_t xid);
+/* A port-description multipart reply listing n ports (used by tests and by the switch side;
+ * more sets the REPLY_MORE flag).  -EINVAL if the ports do not fit in one message or a name is
+ * not NUL-terminated. */
+int ofp_encode_port_desc_reply(struct sbuf *out, uint32_t xid, const struct ofp_port *ports,
+                               size_t n, bool more);
 /* An ERROR message (used by tests and by the switch side). */
-int ofp_encode_error(struct sbuf *out, uint32_t xid, uint16_t type, uint16_t code,
-                     const void *data, size_t len);
+int ofp_encode_error(struct sbuf *out, uint32_t xid, uint16_t type, uint16_t code, const void *data,
+                     size_t len);
 
 /* Decoders take one whole message (buf, len = header length).  Each returns 0 or -EINVAL with
  * a one-line reason in *why (static text, may be NULL) for malformed input. */
@@ -191,6 +224,12 @@ int ofp_decode_flow_mod(const uint8_t *buf, size_t len, uint8_t *command, struct
  * *more if the REPLY_MORE flag is set.  Unknown OXM fields or actions make it fail. */
 int ofp_decode_flow_stats_reply(const uint8_t *buf, size_t len, struct ofp_flow **flows, size_t *n,
                                 bool *more, const char **why);
+
+/* A port-description multipart reply: appends its ports to *ports (realloc'd; *n updated) and
+ * sets *more if the REPLY_MORE flag is set.  A port whose name is not NUL-terminated within
+ * its 16 bytes makes it fail; a malformed reply leaves *ports and *n as they were. */
+int ofp_decode_port_desc_reply(const uint8_t *buf, size_t len, struct ofp_port **ports, size_t *n,
+                               bool *more, const char **why);
 
 /* "OFPET_BAD_MATCH/OFPBMC_BAD_PREREQ"-style name of an error (static; numeric text for unknown
  * codes is formatted into a per-thread buffer). */

@@ -3,7 +3,8 @@
 # reference: the same flows go to bridge A through xvs-ofctl and to bridge B
 # through ovs-ofctl, and ovs-ofctl must dump both bridges alike; xvs-ofctl must
 # dump what ovs-ofctl dumps; deletes by cookie and strict deletes remove the
-# same flows; flows the switch refuses and flows that do not parse exit 1.
+# same flows; flows the switch refuses and flows that do not parse exit 1;
+# port names resolve as ovs-ofctl resolves them and show lists the same ports.
 # Env: XVS_SRC (repo root), XVS_BIN (directory holding xvs-ofctl).
 
 SRC=${XVS_SRC:-.}
@@ -294,5 +295,81 @@ if [ $rc = 1 ] && grep -q '^xvs-ofctl: nosuchbridge' "$TMP/err"; then
     pass missing_bridge
 else
     fail missing_bridge "exit $rc: $(head -c 200 "$TMP/err")"
+fi
+
+# 9. Port names, resolved through the switch's port description as ovs-ofctl resolves them:
+# an internal port p1, and the bridge's own port brA, which is LOCAL.
+if ! VSCTL add-port brA p1 -- set Interface p1 type=internal >>"$TMP/start.log" 2>&1; then
+    fail port_names "cannot add port p1: $(tail -c 300 "$TMP/start.log" | tr '\n' '|')"
+    exit 0
+fi
+i=0
+while [ "$(VSCTL get Interface p1 ofport 2>/dev/null)" = "[]" ] ||
+    [ -z "$(VSCTL get Interface p1 ofport 2>/dev/null)" ]; do
+    i=$((i + 1))
+    if [ $i -gt 100 ]; then
+        fail port_names "p1 got no OpenFlow port number"
+        exit 0
+    fi
+    sleep 0.1
+done
+P1=$(VSCTL get Interface p1 ofport)
+OFC del-flows brA
+if XOFC add-flow brA "priority=50,in_port=p1,actions=output:brA" 2>"$TMP/err" &&
+    XOFC add-flow brA "priority=51,in_port=brA,actions=output:p1" 2>>"$TMP/err"; then
+    OFC add-flow brA "priority=60,in_port=p1,actions=output:brA"
+    OFC add-flow brA "priority=61,in_port=brA,actions=output:p1"
+    # The flows ovs-ofctl made from the same names, with our priorities.
+    OFC --no-names dump-flows brA | norm | grep 'priority=6' |
+        sed -e 's/priority=60/priority=50/' -e 's/priority=61/priority=51/' | sort >"$TMP/b"
+    OFC --no-names dump-flows brA | norm | grep 'priority=5' >"$TMP/a"
+    if ! grep -q "priority=50,in_port=$P1 actions=LOCAL" "$TMP/a" ||
+        ! grep -q "priority=51,in_port=LOCAL actions=output:$P1" "$TMP/a"; then
+        fail port_names_add "p1 is port $P1: $(tr '\n' '|' <"$TMP/a")"
+    else
+        same port_names_add "$TMP/b" "$TMP/a"
+    fi
+else
+    fail port_names_add "$(head -c 300 "$TMP/err" | tr '\n' '|')"
+fi
+XOFC dump-flows brA "in_port=p1" | norm >"$TMP/x"
+OFC dump-flows brA "in_port=p1" | norm >"$TMP/o"
+if [ "$(wc -l <"$TMP/o")" -lt 3 ]; then
+    fail port_names_dump_filter "ovs-ofctl dumped $(wc -l <"$TMP/o") lines"
+else
+    same port_names_dump_filter "$TMP/o" "$TMP/x"
+fi
+XOFC dump-flows brA "out_port=p1" | norm >"$TMP/x"
+OFC dump-flows brA "out_port=p1" | norm >"$TMP/o"
+if [ "$(wc -l <"$TMP/o")" -lt 3 ]; then
+    fail port_names_out_port "ovs-ofctl dumped $(wc -l <"$TMP/o") lines"
+else
+    same port_names_out_port "$TMP/o" "$TMP/x"
+fi
+XOFC del-flows brA "in_port=p1"
+if OFC --no-names dump-flows brA | grep -q "in_port=$P1 "; then
+    fail port_names_del "a flow of p1 is left"
+elif ! OFC dump-flows brA | grep -q 'in_port=LOCAL'; then
+    fail port_names_del "the LOCAL flows went too"
+else
+    pass port_names_del
+fi
+XOFC add-flow brA "in_port=nosuch0,actions=drop" 2>"$TMP/err"
+rc=$?
+if [ $rc = 1 ] && grep -q '^xvs-ofctl: in_port=nosuch0: invalid or unknown port' "$TMP/err"; then
+    pass port_names_unknown
+else
+    fail port_names_unknown "exit $rc: $(head -c 300 "$TMP/err" | tr '\n' '|')"
+fi
+
+# 10. show lists the ports as ovs-ofctl show does (the lines that start with a space).
+XOFC show brA >"$TMP/x" 2>"$TMP/err"
+OFC show brA >"$TMP/o"
+if ! grep -q "^ $P1(p1): addr:" "$TMP/x" || ! grep -q '^ LOCAL(brA): addr:' "$TMP/x"; then
+    fail show_ports "$(head -c 300 "$TMP/x" "$TMP/err" | tr '\n' '|')"
+else
+    grep '^ ' "$TMP/o" >"$TMP/b"
+    grep '^ ' "$TMP/x" >"$TMP/a"
+    same show_ports "$TMP/b" "$TMP/a"
 fi
 exit 0

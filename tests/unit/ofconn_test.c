@@ -245,7 +245,11 @@ static void script_v10(int fd)
     sw_read(fd, m);
     SW_CHECK(m->h.type == OFPT_HELLO);
     SW_CHECK(write(fd, hello10, sizeof hello10) == sizeof hello10);
+    /* The features request travels with the hello; the error follows it. */
     sw_read(fd, m);
+    if (m->h.type == OFPT_FEATURES_REQUEST) {
+        sw_read(fd, m);
+    }
     SW_CHECK(m->h.type == OFPT_ERROR);
     SW_CHECK(ofp_decode_error(m->buf, m->h.length, &type, &code, NULL) == 0);
     SW_CHECK(type == 0 && code == 0); /* HELLO_FAILED/INCOMPATIBLE */
@@ -564,6 +568,207 @@ static void test_dump_malformed(void **state)
     fake_finish(&fk);
 }
 
+/* The switch's ports for the port-description tests. */
+static void sw_port(struct ofp_port *p, uint32_t no, const char *name)
+{
+    memset(p, 0, sizeof *p);
+    p->port_no = no;
+    snprintf(p->name, sizeof p->name, "%s", name);
+    for (int i = 0; i < 6; i++) {
+        p->hw_addr[i] = (uint8_t)(0x10 * (i + 1) + (no & 0xf));
+    }
+    p->config = no == OFPP_LOCAL ? OFPPC_PORT_DOWN : 0;
+    p->state = OFPPS_LIVE;
+    p->curr_speed = 10000000;
+    p->max_speed = 0;
+}
+
+/* Reads the next message, which must be a port-description request, and returns its xid. */
+static uint32_t sw_expect_port_desc(int fd, struct sw_msg *m)
+{
+    sw_read(fd, m);
+    SW_CHECK(m->h.type == OFPT_MULTIPART_REQUEST && m->h.length == 16);
+    SW_CHECK(m->buf[8] == 0 && m->buf[9] == 13); /* OFPMP_PORT_DESC */
+    return m->h.xid;
+}
+
+/* Waits for the client to close, checking that it sent nothing more. */
+static void sw_expect_nothing_more(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    uint8_t b[64];
+
+    SW_CHECK(poll(&pfd, 1, 5000) == 1);
+    SW_CHECK(read(fd, b, sizeof b) == 0);
+}
+
+/* Test: a port description in two parts, an echo and an unrelated reply in
+ * between; name lookups then come from the cache (one request only). */
+static void script_port_desc(int fd)
+{
+    struct sw_msg *m = malloc(sizeof *m);
+    struct sbuf b = SBUF_INIT;
+    struct ofp_port ports[3];
+    uint32_t xid;
+
+    SW_CHECK(m);
+    sw_port(&ports[0], 1, "p1");
+    sw_port(&ports[1], 5, "vif1.0");
+    sw_port(&ports[2], OFPP_LOCAL, "br0");
+    sw_handshake(fd);
+    xid = sw_expect_port_desc(fd, m);
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid, ports, 2, true) == 0);
+    SW_CHECK(ofp_encode_simple(&b, OFPT_ECHO_REQUEST, 43, NULL, 0) == 0);
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid + 7, ports, 1, false) == 0); /* Not ours. */
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid, ports + 2, 1, false) == 0);
+    sw_send(fd, &b);
+    sw_read(fd, m);
+    SW_CHECK(m->h.type == OFPT_ECHO_REPLY && m->h.xid == 43);
+    sw_expect_nothing_more(fd);
+    sbuf_free(&b);
+    free(m);
+}
+
+static void test_port_desc(void **state)
+{
+    struct fake fk;
+    struct ofc *c = NULL;
+    struct ofc_port *ports = NULL;
+    size_t n = 0;
+    uint32_t port = 0;
+
+    (void)state;
+    fake_start(&fk, script_port_desc);
+    assert_int_equal(ofc_open("br0", 5000, &c), 0);
+    assert_int_equal(ofc_port_desc(c, &ports, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(ports[0].port_no, 1);
+    assert_string_equal(ports[0].name, "p1");
+    assert_int_equal(ports[1].port_no, 5);
+    assert_string_equal(ports[1].name, "vif1.0");
+    assert_int_equal(ports[1].hw_addr[0], 0x15);
+    assert_int_equal(ports[1].hw_addr[5], 0x65);
+    assert_int_equal(ports[1].state, OFPPS_LIVE);
+    assert_int_equal(ports[1].curr_speed, 10000000);
+    assert_int_equal(ports[2].port_no, OFPP_LOCAL);
+    assert_string_equal(ports[2].name, "br0");
+    assert_int_equal(ports[2].config, OFPPC_PORT_DOWN);
+    free(ports);
+    /* From the cache: the fake switch fails if a second request arrives. */
+    assert_int_equal(ofc_port_by_name(c, "vif1.0", &port), 0);
+    assert_int_equal(port, 5);
+    assert_int_equal(ofc_port_by_name(c, "br0", &port), 0);
+    assert_int_equal(port, OFPP_LOCAL);
+    assert_int_equal(ofc_port_by_name(c, "P1", &port), -ENOENT);
+    assert_int_equal(ofc_port_by_name(c, "vif1", &port), -ENOENT);
+    assert_int_equal(ofc_port_by_name(c, "", &port), -ENOENT);
+    assert_int_equal(ofc_port_desc(c, &ports, &n), 0);
+    assert_int_equal(n, 3);
+    free(ports);
+    ofc_close(c);
+    fake_finish(&fk);
+}
+
+/* Test: a PORT_STATUS seen during a later request makes the next lookup ask again. */
+static void script_port_status(int fd)
+{
+    struct sw_msg *m = malloc(sizeof *m);
+    struct sbuf b = SBUF_INIT;
+    struct ofp_port ports[2];
+    uint8_t port_status[80] = {4, OFPT_PORT_STATUS, 0, 80};
+    uint32_t xid;
+
+    SW_CHECK(m);
+    sw_port(&ports[0], 1, "p1");
+    sw_port(&ports[1], 2, "p2");
+    sw_handshake(fd);
+    xid = sw_expect_port_desc(fd, m);
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid, ports, 1, false) == 0);
+    sw_send(fd, &b);
+    /* A one-flow batch; p2 is added meanwhile. */
+    sw_read(fd, m);
+    SW_CHECK(m->h.type == OFPT_FLOW_MOD);
+    sw_read(fd, m);
+    SW_CHECK(m->h.type == OFPT_BARRIER_REQUEST);
+    SW_CHECK(sbuf_add(&b, port_status, sizeof port_status) == 0);
+    SW_CHECK(ofp_encode_simple(&b, OFPT_BARRIER_REPLY, m->h.xid, NULL, 0) == 0);
+    sw_send(fd, &b);
+    xid = sw_expect_port_desc(fd, m);
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid, ports, 2, false) == 0);
+    sw_send(fd, &b);
+    sw_expect_nothing_more(fd);
+    sbuf_free(&b);
+    free(m);
+}
+
+static void test_port_status_refreshes(void **state)
+{
+    struct fake fk;
+    struct ofc *c = NULL;
+    struct ofc_mod mods[3];
+    uint32_t port = 0;
+
+    (void)state;
+    batch_flows(mods);
+    fake_start(&fk, script_port_status);
+    assert_int_equal(ofc_open("br0", 5000, &c), 0);
+    assert_int_equal(ofc_port_by_name(c, "p2", &port), -ENOENT);
+    assert_int_equal(ofc_port_by_name(c, "p1", &port), 0);
+    assert_int_equal(port, 1);
+    assert_int_equal(ofc_flow_mods(c, mods, 1), 0);
+    assert_int_equal(ofc_port_by_name(c, "p2", &port), 0);
+    assert_int_equal(port, 2);
+    ofc_close(c);
+    fake_finish(&fk);
+}
+
+/* Test: the switch refuses the request, then sends a malformed reply. */
+static void script_port_desc_bad(int fd)
+{
+    struct sw_msg *m = malloc(sizeof *m);
+    struct sbuf b = SBUF_INIT;
+    struct ofp_port port;
+    uint32_t xid;
+
+    SW_CHECK(m);
+    sw_port(&port, 1, "p1");
+    sw_handshake(fd);
+    xid = sw_expect_port_desc(fd, m);
+    SW_CHECK(ofp_encode_error(&b, xid, 1, 2, NULL, 0) == 0); /* BAD_REQUEST/BAD_MULTIPART */
+    sw_send(fd, &b);
+    xid = sw_expect_port_desc(fd, m);
+    SW_CHECK(ofp_encode_port_desc_reply(&b, xid, &port, 1, false) == 0);
+    memset(b.data + 16 + 16, 'x', 16); /* The name loses its NUL. */
+    sw_send(fd, &b);
+    sw_wait_close(fd);
+    sbuf_free(&b);
+    free(m);
+}
+
+static void test_port_desc_errors(void **state)
+{
+    struct fake fk;
+    struct ofc *c = NULL;
+    struct ofc_port *ports = NULL;
+    size_t n = 7;
+    uint32_t port = 0;
+
+    (void)state;
+    fake_start(&fk, script_port_desc_bad);
+    assert_int_equal(ofc_open("br0", 5000, &c), 0);
+    assert_int_equal(ofc_port_desc(c, &ports, &n), -EPROTO);
+    assert_null(ports);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(ofc_last_error(c), "port description"));
+    assert_non_null(strstr(ofc_last_error(c), "OFPBRC_BAD_MULTIPART"));
+    assert_int_equal(ofc_port_by_name(c, "p1", &port), -EPROTO);
+    assert_non_null(strstr(ofc_last_error(c), "NUL-terminated"));
+    /* The stream was dropped with the bad reply. */
+    assert_int_equal(ofc_port_by_name(c, "p1", &port), -ECONNRESET);
+    ofc_close(c);
+    fake_finish(&fk);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -576,6 +781,9 @@ int main(void)
             cmocka_unit_test(test_hangup),
             cmocka_unit_test(test_dump_reply_more),
             cmocka_unit_test(test_dump_malformed),
+            cmocka_unit_test(test_port_desc),
+            cmocka_unit_test(test_port_status_refreshes),
+            cmocka_unit_test(test_port_desc_errors),
     };
 
     signal(SIGPIPE, SIG_IGN);

@@ -774,6 +774,111 @@ static void test_flow_mod_malformed(void **state)
     }
 }
 
+/* Port descriptions: the request's bytes, a reply laid out by hand (OpenFlow 1.3.5 sections
+ * 7.2.1 and 7.3.5.7), the encoder's round trip, and malformed replies. */
+static void test_port_desc(void **state)
+{
+    static const uint8_t req[] = {0x04, 0x12, 0x00, 0x10, 0x00, 0x00, 0x00, 0x2a,
+                                  0x00, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    uint8_t rep[16 + 64] = {0x04, 0x13, 0x00, 0x50, 0x00, 0x00, 0x00, 0x2a,
+                            0x00, 0x0d, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00};
+    static const uint8_t port[64] = {
+            0xff, 0xff, 0xff, 0xfe, 0,    0,    0,    0,    0x02, 0x11, 0x22, 0x33, 0x44,
+            0x55, 0,    0,    'v',  'i',  'f',  '1',  '.',  '0',  0,    0,    0,    0,
+            0,    0,    0,    0,    0,    0,    0,    0,    0,    0x01, 0,    0,    0,
+            0x04, 0,    0,    0x08, 0x40, 0,    0,    0,    0x01, 0,    0,    0,    0x02,
+            0,    0,    0,    0x03, 0,    0x98, 0x96, 0x80, 0,    0,    0x27, 0x10};
+    struct sbuf b = SBUF_INIT;
+    struct ofp_port *ports = NULL, in[2];
+    const char *why = NULL;
+    uint8_t copy[16 + 64];
+    size_t n = 0;
+    bool more = false;
+
+    (void)state;
+    assert_int_equal(ofp_encode_port_desc_request(&b, 42), 0);
+    assert_int_equal(b.len, sizeof req);
+    assert_memory_equal(b.data, req, sizeof req);
+
+    memcpy(rep + 16, port, sizeof port);
+    assert_int_equal(ofp_decode_port_desc_reply(rep, sizeof rep, &ports, &n, &more, &why), 0);
+    assert_int_equal(n, 1);
+    assert_true(more);
+    assert_int_equal(ports[0].port_no, OFPP_LOCAL);
+    assert_memory_equal(ports[0].hw_addr, "\x02\x11\x22\x33\x44\x55", 6);
+    assert_string_equal(ports[0].name, "vif1.0");
+    assert_int_equal(ports[0].config, OFPPC_PORT_DOWN);
+    assert_int_equal(ports[0].state, OFPPS_LIVE);
+    assert_int_equal(ports[0].curr, 0x840);
+    assert_int_equal(ports[0].advertised, 1);
+    assert_int_equal(ports[0].supported, 2);
+    assert_int_equal(ports[0].peer, 3);
+    assert_int_equal(ports[0].curr_speed, 10000000);
+    assert_int_equal(ports[0].max_speed, 10000);
+
+    /* The encoder writes the same bytes; a second reply appends. */
+    sbuf_reset(&b);
+    assert_int_equal(ofp_encode_port_desc_reply(&b, 42, ports, 1, true), 0);
+    assert_int_equal(b.len, sizeof rep);
+    assert_memory_equal(b.data, rep, sizeof rep);
+    memset(in, 0, sizeof in);
+    in[0].port_no = 1;
+    strcpy(in[0].name, "p1");
+    in[1].port_no = 2;
+    strcpy(in[1].name, "0123456789abcde");
+    sbuf_reset(&b);
+    assert_int_equal(ofp_encode_port_desc_reply(&b, 1, in, 2, false), 0);
+    assert_int_equal(b.len, 16 + 2 * 64);
+    assert_int_equal(ofp_decode_port_desc_reply((uint8_t *)b.data, b.len, &ports, &n, &more, &why),
+                     0);
+    assert_int_equal(n, 3);
+    assert_false(more);
+    assert_string_equal(ports[0].name, "vif1.0");
+    assert_string_equal(ports[1].name, "p1");
+    assert_int_equal(ports[2].port_no, 2);
+    assert_string_equal(ports[2].name, "0123456789abcde");
+    sbuf_reset(&b);
+    assert_int_equal(ofp_encode_port_desc_reply(&b, 1, NULL, 0, false), 0);
+    assert_int_equal(b.len, 16);
+    assert_int_equal(ofp_decode_port_desc_reply((uint8_t *)b.data, b.len, &ports, &n, &more, &why),
+                     0);
+    assert_int_equal(n, 3);
+
+    /* A name without its NUL is refused on both sides. */
+    memset(in[1].name, 'x', sizeof in[1].name);
+    sbuf_reset(&b);
+    assert_int_equal(ofp_encode_port_desc_reply(&b, 1, in, 2, false), -EINVAL);
+    assert_int_equal(b.len, 0);
+    memcpy(copy, rep, sizeof copy);
+    memset(copy + 16 + 16, 'x', 16);
+    why = NULL;
+    assert_int_equal(ofp_decode_port_desc_reply(copy, sizeof copy, &ports, &n, &more, &why),
+                     -EINVAL);
+    assert_non_null(strstr(why, "NUL"));
+    /* A length that is not a whole number of ports, a flow-stats reply, a request. */
+    memcpy(copy, rep, sizeof copy);
+    copy[3] = 0x4f;
+    why = NULL;
+    assert_int_equal(ofp_decode_port_desc_reply(copy, sizeof copy - 1, &ports, &n, &more, &why),
+                     -EINVAL);
+    assert_non_null(why);
+    memcpy(copy, rep, sizeof copy);
+    copy[9] = 1;
+    why = NULL;
+    assert_int_equal(ofp_decode_port_desc_reply(copy, sizeof copy, &ports, &n, &more, &why),
+                     -EINVAL);
+    assert_non_null(strstr(why, "port description"));
+    copy[9] = 13;
+    copy[1] = OFPT_MULTIPART_REQUEST;
+    assert_int_equal(ofp_decode_port_desc_reply(copy, sizeof copy, &ports, &n, &more, &why),
+                     -EINVAL);
+    /* Failures left the caller's array alone. */
+    assert_int_equal(n, 3);
+    assert_string_equal(ports[2].name, "0123456789abcde");
+    free(ports);
+    sbuf_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -788,6 +893,7 @@ int main(void)
             cmocka_unit_test(test_match_set),
             cmocka_unit_test(test_encode_rejects),
             cmocka_unit_test(test_flow_mod_malformed),
+            cmocka_unit_test(test_port_desc),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

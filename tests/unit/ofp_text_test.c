@@ -540,6 +540,16 @@ static void test_port_names(void **state)
     free(err);
     parse_ok("in_port=LOCAL,actions=drop", OFPT_ADD, &f);
     assert_int_equal(be(field(&f, OFPXMT_IN_PORT)), OFPP_LOCAL);
+    /* Filters name ports too, in the match and in out_port. */
+    assert_int_equal(ofpt_parse_flow("cookie=1/-1,in_port=vif1.0,out_port=vif1.0", OFPT_DEL,
+                                     resolve, NULL, &f, &err),
+                     0);
+    assert_int_equal(be(field(&f, OFPXMT_IN_PORT)), 12);
+    assert_int_equal(f.out_port, 12);
+    assert_int_equal(ofpt_parse_flow("out_port=vif2.0", OFPT_DEL, resolve, NULL, &f, &err),
+                     -EINVAL);
+    assert_non_null(strstr(err, "out_port=vif2.0"));
+    free(err);
 }
 
 static void test_stats_format(void **state)
@@ -723,6 +733,50 @@ static void test_long_input(void **state)
     free(text);
 }
 
+/* Found by fuzz_ofp_text: a filter for table 0 printed without "table=0", which reads back
+ * as a filter over every table. */
+static void test_filter_table_zero(void **state)
+{
+    struct ofp_flow f;
+    char *text;
+
+    (void)state;
+    parse_ok("table=0,priority=90,cookie=1/-1", OFPT_DEL_STRICT, &f);
+    assert_int_equal(f.table_id, 0);
+    text = format(&f, 0);
+    assert_string_equal(text, "cookie=0x1/-1, table=0, priority=90");
+    free(text);
+    roundtrip(&f, OFPT_DEL_STRICT);
+    parse_ok("cookie=1/-1", OFPT_DEL, &f);
+    text = format(&f, 0);
+    assert_string_equal(text, "cookie=0x1/-1");
+    free(text);
+}
+
+/* Found by fuzz_ofp_text: messages quote the input, control characters included. */
+static void test_error_message_one_line(void **state)
+{
+    static const char *const bad[] = {
+            "in_port=1\x01,actions=drop",
+            "cook\x7f\x1b[2J=1,actions=drop",
+            "in_port=1,actions=normal,\x1b]0;x\x07",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct ofp_flow f;
+        char *err = NULL;
+
+        assert_int_equal(ofpt_parse_flow(bad[i], OFPT_ADD, NULL, NULL, &f, &err), -EINVAL);
+        assert_non_null(err);
+        for (const char *p = err; *p; p++) {
+            assert_true((unsigned char)*p >= ' ' && *p != 0x7f);
+        }
+        assert_non_null(strchr(err, '?'));
+        free(err);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -736,6 +790,8 @@ int main(void)
             cmocka_unit_test(test_stats_format),
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_long_input),
+            cmocka_unit_test(test_filter_table_zero),
+            cmocka_unit_test(test_error_message_one_line),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
