@@ -1,10 +1,19 @@
 /* How XML-RPC requests reach XAPI: an HTTP POST of the request body to "/".
  *
  * A transport is a small object with an ops table, so that the session
- * layer (xapi.c) can run over the real libcurl transport in production and
- * over a fake one in unit tests.  The libcurl transport speaks plain HTTP,
- * HTTPS (peer verified by default) and HTTP over a unix socket, which is how
- * dom0 programs reach the local XAPI.
+ * layer (xapi.c) can run over a real transport in production and over a
+ * fake one in unit tests.  Two real transports exist, each in its own object
+ * file so that a program links (and loads) only what it calls:
+ *   xt_curl_new (transport_curl.c)  libcurl: plain HTTP, HTTPS (peer verified
+ *                                   by default) and HTTP over a unix socket;
+ *                                   for tools that accept remote URLs.
+ *   xt_unix_new (transport_unix.c)  HTTP/1.1 over the local XAPI's unix socket
+ *                                   only, without libcurl, whose ~30 shared
+ *                                   libraries cost 10-20 ms at every start of
+ *                                   the short-lived dom0 programs.
+ * This file (transport.c) holds what both share: the ops wrappers, URL
+ * parsing, the HOST_IS_SLAVE redirect rule, the tracing headers and the fake
+ * transport; it does not depend on libcurl.
  *
  * URL forms accepted (xt_url_parse):
  *   http://HOST[:PORT][/]       TCP, port 80 by default.
@@ -88,7 +97,8 @@ void xt_url_clear(struct xt_url *u);
  * -EINVAL (bad current URL or master address) or -ENOMEM. */
 int xt_redirect_url(const char *url, const char *master, char **out);
 
-/* Settings of the libcurl transport; zero/NULL fields take the defaults. */
+/* Settings of the real transports; zero/NULL fields take the defaults.  The
+ * unix transport ignores the two TLS fields. */
 struct xt_options {
     long connect_timeout_ms; /* Default 10 s. */
     long timeout_ms;         /* Whole request, default 120 s. */
@@ -102,11 +112,10 @@ struct xt_options {
 #define XT_TIMEOUT_MS         120000L
 #define XT_MAX_RESPONSE       ((size_t)64 << 20)
 
-/* Creates a libcurl transport for "url"; "opts" may be NULL.  One CURL
- * handle is kept for the transport's lifetime, so connections are reused
- * (HTTP keep-alive).  When the environment variables TRACEPARENT, BAGGAGE or
- * ORIGINATOR are set at the time of a request, their values are sent as the
- * traceparent, baggage and originator headers, as the Python client does.
+/* Creates a libcurl transport for "url" (any form above); "opts" may be
+ * NULL.  One CURL handle is kept for the transport's lifetime, so
+ * connections are reused (HTTP keep-alive).  The tracing headers of
+ * xt_trace_headers() are sent with each request.
  *
  * post() returns 0 on HTTP 200; -EPROTO for another status; -ECONNREFUSED
  * when no connection could be made (refused, socket missing, unreachable);
@@ -114,8 +123,53 @@ struct xt_options {
  * max_response; -ENOMEM; -EIO for any other failure (TLS, resolution, peer
  * closed early).  Each failure is logged once, naming the URL.
  *
- * Returns 0 with "*out" set, -EINVAL (bad URL or option) or -ENOMEM. */
+ * Returns 0 with "*out" set, -EINVAL (bad URL or option) or -ENOMEM.
+ * Defined in transport_curl.c: calling it links libcurl. */
 int xt_curl_new(const char *url, const struct xt_options *opts, struct xt_transport **out);
+
+/* Creates a transport that speaks HTTP/1.1 over a unix stream socket,
+ * without libcurl: "url_or_path" is the socket path ("/var/lib/xcp/xapi") or
+ * its pseudo-URL ("http://_var_lib_xcp_xapi/"); "opts" may be NULL.
+ *
+ * Local-only by design: the dom0 programs that use it only ever talk to the
+ * local XAPI, so it neither resolves names nor speaks TLS.  set_url() accepts
+ * another unix socket, but an http:// or https:// URL on TCP (as the
+ * HOST_IS_SLAVE redirect of xapi.c produces) fails with -EINVAL and a log
+ * line; the URL stays unchanged.  Nothing is lost by that: on a pool slave,
+ * XAPI itself forwards the calls that arrive on its unix socket to the
+ * master (logins are answered locally), which is why the Python originals
+ * work there without any redirect handling.
+ *
+ * The connection is kept open between requests (keep-alive) unless the
+ * server asks to close it; when a kept connection turns out to be closed by
+ * the server before any byte of the response arrived, the request is sent
+ * once more on a new connection.  connect_timeout_ms bounds the connect,
+ * timeout_ms the whole request, reconnect included.  Responses may carry a
+ * Content-Length, be chunked, or end with the connection.  Requests carry
+ * the Host pseudo host, Content-Type text/xml, Content-Length and the
+ * tracing headers of xt_trace_headers().
+ *
+ * post() returns the same codes as the libcurl transport's: 0 on HTTP 200;
+ * -EPROTO for another status; -ECONNREFUSED when the socket is missing or
+ * refuses; -ETIMEDOUT; -E2BIG when the body exceeds max_response; -ENOMEM;
+ * -EIO for anything else (the peer closed early, a malformed response).
+ * Each failure is logged once, naming the URL.
+ *
+ * Returns 0 with "*out" set, -EINVAL (bad or non-local URL, bad option) or
+ * -ENOMEM.  Defined in transport_unix.c. */
+int xt_unix_new(const char *url_or_path, const struct xt_options *opts, struct xt_transport **out);
+
+/* Receives one tracing header: its name (lower case) and value. */
+typedef int (*xt_header_fn)(void *ctx, const char *name, const char *value);
+
+/* The tracing headers real transports add to every request, read from the
+ * environment at the time of the call, as the Python client does:
+ * TRACEPARENT, BAGGAGE and ORIGINATOR become the traceparent, baggage and
+ * originator headers.  Empty variables are skipped, and so are values with a
+ * line break (which could inject headers; a warning is logged).  Calls "fn"
+ * with "ctx" for each header in that order and stops at the first negative
+ * return, which it returns; else 0. */
+int xt_trace_headers(xt_header_fn fn, void *ctx);
 
 /* The handler of a fake transport: receives the current URL and the request
  * body, and returns a malloc'ed response body in "*resp" (may be NULL when

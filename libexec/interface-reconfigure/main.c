@@ -90,7 +90,7 @@ static int run_xapi(struct ir_ctx *c)
         r = -ENOMEM;
         goto out;
     }
-    if ((r = xt_curl_new(path, NULL, &t)) < 0 || (r = xapi_session_new(t, &s)) < 0) {
+    if ((r = xt_unix_new(path, NULL, &t)) < 0 || (r = xapi_session_new(t, &s)) < 0) {
         goto out;
     }
     if (a->session) {

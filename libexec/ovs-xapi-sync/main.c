@@ -172,7 +172,7 @@ static int xapi_connect(struct app *a)
         return 0;
     }
     sock = paths_get(PATHS_XAPI_SOCKET);
-    r = sock ? xt_curl_new(sock, NULL, &t) : -ENOMEM;
+    r = sock ? xt_unix_new(sock, NULL, &t) : -ENOMEM;
     free(sock);
     r = r ?: xapi_session_new(t, &a->xapi);
     r = r ?: xapi_login_with_password(a->xapi, "", "", NULL, "ovs-xapi-sync");

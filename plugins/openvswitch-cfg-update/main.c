@@ -112,7 +112,7 @@ int main(int argc, char **argv)
         goto out;
     }
     url = paths_get(PATHS_XAPI_SOCKET);
-    r = url ? xt_curl_new(url, NULL, &t) : -ENOMEM;
+    r = url ? xt_unix_new(url, NULL, &t) : -ENOMEM;
     r = r ?: xapi_session_new(t, &env.xapi);
     r = r ?: xapi_session_attach(env.xapi, session);
     r = r ?: vrun_connect(NULL, PLUGIN_DB_TIMEOUT_MS, &env.db);

@@ -1,7 +1,8 @@
 /* Unit tests for xapi-bindings/transport: URL parsing, the HOST_IS_SLAVE
- * redirect rule, the fake transport, and real libcurl round trips against a
- * small HTTP server that runs in a thread of this test on a unix socket (in
- * a temporary directory) or on 127.0.0.1. */
+ * redirect rule, the tracing headers, the fake transport, and libcurl
+ * (transport_curl.c) round trips against a small HTTP server that runs in a
+ * thread of this test on a unix socket (in a temporary directory) or on
+ * 127.0.0.1.  The libcurl-free transport has its own transport_unix_test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -148,6 +149,63 @@ static void test_redirect_url(void **state)
     }
     assert_int_equal(xt_redirect_url("/var/lib/xcp/xapi", NULL, &out), -EINVAL);
     assert_int_equal(xt_redirect_url("ftp://x/", "10.0.0.2", &out), -EINVAL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Tracing headers                                                     */
+
+struct trace_seen {
+    char names[3][16];
+    char values[3][80];
+    int n;
+    int fail_at; /* Returns -ENOMEM for this call (1-based); 0: never. */
+};
+
+static int trace_collect(void *ctx, const char *name, const char *value)
+{
+    struct trace_seen *seen = ctx;
+
+    if (++seen->n == seen->fail_at) {
+        return -ENOMEM;
+    }
+    assert_true(seen->n <= 3);
+    snprintf(seen->names[seen->n - 1], sizeof seen->names[0], "%s", name);
+    snprintf(seen->values[seen->n - 1], sizeof seen->values[0], "%s", value);
+    return 0;
+}
+
+static void test_trace_headers_fn(void **state)
+{
+    struct trace_seen seen = {0};
+
+    (void)state;
+    unsetenv("TRACEPARENT");
+    unsetenv("BAGGAGE");
+    unsetenv("ORIGINATOR");
+    assert_int_equal(xt_trace_headers(trace_collect, &seen), 0);
+    assert_int_equal(seen.n, 0);
+    /* In a fixed order; empty and multi-line values are left out. */
+    setenv("ORIGINATOR", "o", 1);
+    setenv("BAGGAGE", "", 1);
+    setenv("TRACEPARENT", "00-1-2-01", 1);
+    assert_int_equal(xt_trace_headers(trace_collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_string_equal(seen.names[0], "traceparent");
+    assert_string_equal(seen.values[0], "00-1-2-01");
+    assert_string_equal(seen.names[1], "originator");
+    assert_string_equal(seen.values[1], "o");
+    memset(&seen, 0, sizeof seen);
+    setenv("BAGGAGE", "a=b\nc", 1);
+    assert_int_equal(xt_trace_headers(trace_collect, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    /* The first failure of the callback stops the walk. */
+    memset(&seen, 0, sizeof seen);
+    seen.fail_at = 1;
+    assert_int_equal(xt_trace_headers(trace_collect, &seen), -ENOMEM);
+    assert_int_equal(seen.n, 1);
+    unsetenv("TRACEPARENT");
+    unsetenv("BAGGAGE");
+    unsetenv("ORIGINATOR");
 }
 
 /* ------------------------------------------------------------------ */
@@ -674,6 +732,7 @@ int main(void)
             cmocka_unit_test(test_url_valid),
             cmocka_unit_test(test_url_invalid),
             cmocka_unit_test(test_redirect_url),
+            cmocka_unit_test(test_trace_headers_fn),
             cmocka_unit_test(test_fake_transport),
             cmocka_unit_test(test_curl_unix_round_trip),
             cmocka_unit_test(test_curl_pseudo_url),
