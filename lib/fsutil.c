@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,7 +120,8 @@ static int fsu_fsync_dir_of(const char *path)
     return r;
 }
 
-int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/* Writes a temporary file beside path and renames it over path, with fsyncs when durable. */
+static int replace_file(const char *path, const void *data, size_t len, mode_t mode, bool durable)
 {
     char tmp[PATH_MAX];
     int fd, r;
@@ -127,12 +129,12 @@ int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode
     if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
         return -ENAMETOOLONG;
     }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0) {
         return -errno;
     }
     r = fsu_write_all(fd, data, len);
-    if (r == 0 && fsync(fd) < 0) {
+    if (r == 0 && durable && fsync(fd) < 0) {
         r = -errno;
     }
     if (close(fd) < 0 && r == 0) {
@@ -145,7 +147,17 @@ int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode
         unlink(tmp);
         return r;
     }
-    return fsu_fsync_dir_of(path);
+    return durable ? fsu_fsync_dir_of(path) : 0;
+}
+
+int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return replace_file(path, data, len, mode, true);
+}
+
+int fsu_replace(const char *path, const void *data, size_t len, mode_t mode)
+{
+    return replace_file(path, data, len, mode, false);
 }
 
 int fsu_mkdir_p(const char *path, mode_t mode)

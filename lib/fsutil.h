@@ -16,6 +16,11 @@ int fsu_read_file(const char *path, size_t max_size, char **data, size_t *len);
  * removed on failure.  Returns 0 or a negative errno. */
 int fsu_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* The same replacement without the fsyncs, for files a program regenerates on every run
+ * (interface-reconfigure's ifcfg files): readers still see the old or the new file, but a
+ * crash may lose the change.  Returns 0 or a negative errno. */
+int fsu_replace(const char *path, const void *data, size_t len, mode_t mode);
+
 /* Writes all "len" bytes of "data" to "fd", retrying short writes and
  * EINTR.  Returns 0 or a negative errno. */
 int fsu_write_all(int fd, const void *data, size_t len);

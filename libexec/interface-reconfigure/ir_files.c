@@ -88,33 +88,7 @@ static int sync_dir_of(const char *path)
 
 int ir_write_file(const char *path, const char *data, size_t len, bool durable)
 {
-    char *tmp = NULL;
-    int fd, r;
-
-    if (durable) {
-        return fsu_write_atomic(path, data, len, 0644);
-    }
-    if (asprintf(&tmp, "%s.%d.tmp", path, (int)getpid()) < 0) {
-        return -ENOMEM;
-    }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0) {
-        r = -errno;
-        goto out;
-    }
-    r = fsu_write_all(fd, data, len);
-    if (close(fd) < 0 && r == 0) {
-        r = -errno;
-    }
-    if (r == 0 && rename(tmp, path) < 0) {
-        r = -errno;
-    }
-    if (r < 0) {
-        unlink(tmp);
-    }
-out:
-    free(tmp);
-    return r;
+    return durable ? fsu_write_atomic(path, data, len, 0644) : fsu_replace(path, data, len, 0644);
 }
 
 /* The three prefixed names of f: P, dir/.name.xapi-new, dir/.name.xapi-old. */
