@@ -577,7 +577,7 @@ static void index_update(struct ovsdb_db *db, size_t t, const struct ovsdb_row *
         json_t *key = ovsdb_index_key(ts, x, row);
         const char *k = json_string_value(key);
         if (add) {
-            json_object_set_new(map, k, json_string(ovsdb_row_uuid(row)));
+            json_object_set(map, k, json_array_get(row->cols[OVSDB_COL_UUID], 0));
         } else if (json_is_string(json_object_get(map, k)) &&
                    !strcmp(json_string_value(json_object_get(map, k)), ovsdb_row_uuid(row))) {
             json_object_del(map, k);

@@ -26,6 +26,182 @@ bool ovsdb_uuid_valid(const char *s)
     return true;
 }
 
+/* The atom pools.  Rows of one database repeat the same values many times:
+ * map keys such as "iface-id", uuids that are both a row's _uuid and the
+ * target of references and indexes, whole map entries such as a VM's "vm-id"
+ * on each of its interfaces.  So every string atom is shared, one json_t per
+ * distinct text, and so is every map entry [key, value] whose key and value
+ * are both pooled strings (found by the identity of the two).  A pool holds
+ * one reference to each entry; entries that only the pool still references
+ * are dropped whenever the pool would grow, and by ovsdb_atom_pool_trim().
+ * Open addressing with linear probing; the capacity is a power of two and at
+ * least twice the count.  The server is single-threaded, as is the whole
+ * in-memory database. */
+struct atom_pool {
+    json_t **slots;
+    size_t cap, n;
+    size_t (*hash)(const json_t *entry);
+};
+
+static size_t fnv_bytes(size_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ b[i]) * 1099511628211ULL;
+    }
+    return h;
+}
+
+#define FNV_SEED 14695981039346656037ULL
+
+static size_t pair_hash_of(const json_t *k, const json_t *v)
+{
+    return fnv_bytes(fnv_bytes(FNV_SEED, &k, sizeof k), &v, sizeof v);
+}
+
+static size_t string_hash(const json_t *s)
+{
+    return fnv_bytes(FNV_SEED, json_string_value(s), json_string_length(s));
+}
+
+static size_t pair_hash(const json_t *p)
+{
+    return pair_hash_of(json_array_get(p, 0), json_array_get(p, 1));
+}
+
+static struct atom_pool strings = {.hash = string_hash};
+static struct atom_pool pairs = {.hash = pair_hash};
+
+/* Rebuilds pool "p" with capacity "cap" (0 only when nothing is in use),
+ * dropping the entries nobody else holds.  Returns 0 or -ENOMEM (then the
+ * pool is unchanged). */
+static int pool_rebuild(struct atom_pool *p, size_t cap)
+{
+    json_t **slots = cap ? calloc(cap, sizeof *slots) : NULL;
+    size_t n = 0;
+
+    if (cap && !slots) {
+        return -ENOMEM;
+    }
+    for (size_t i = 0; i < p->cap; i++) {
+        json_t *e = p->slots[i];
+        if (!e) {
+            continue;
+        }
+        if (e->refcount == 1 || !cap) {
+            json_decref(e);
+            continue;
+        }
+        size_t j = p->hash(e) & (cap - 1);
+        while (slots[j]) {
+            j = (j + 1) & (cap - 1);
+        }
+        slots[j] = e;
+        n++;
+    }
+    free(p->slots);
+    p->slots = slots;
+    p->cap = cap;
+    p->n = n;
+    return 0;
+}
+
+/* Makes room in "p" for one more entry.  Returns 0 or -ENOMEM. */
+static int pool_reserve(struct atom_pool *p)
+{
+    size_t live = 0, cap;
+
+    if ((p->n + 1) * 2 <= p->cap) {
+        return 0;
+    }
+    for (size_t i = 0; i < p->cap; i++) {
+        live += p->slots[i] && p->slots[i]->refcount > 1;
+    }
+    cap = p->cap ? p->cap : 256;
+    while ((live + 1) * 4 > cap) {
+        cap *= 2;
+    }
+    return pool_rebuild(p, cap);
+}
+
+/* Drops the unused entries of "p"; frees its table when nothing is left. */
+static void pool_trim(struct atom_pool *p)
+{
+    size_t live = 0, cap = 256;
+
+    for (size_t i = 0; i < p->cap; i++) {
+        live += p->slots[i] && p->slots[i]->refcount > 1;
+    }
+    while (live * 4 > cap) {
+        cap *= 2;
+    }
+    /* On allocation failure the old table simply stays. */
+    (void)pool_rebuild(p, live ? cap : 0);
+}
+
+json_t *ovsdb_atom_string(const char *s, size_t n)
+{
+    json_t *str;
+    size_t j;
+
+    if (pool_reserve(&strings)) {
+        return json_stringn_nocheck(s, n);
+    }
+    j = fnv_bytes(FNV_SEED, s, n) & (strings.cap - 1);
+    for (; strings.slots[j]; j = (j + 1) & (strings.cap - 1)) {
+        str = strings.slots[j];
+        if (json_string_length(str) == n && !memcmp(json_string_value(str), s, n)) {
+            return json_incref(str);
+        }
+    }
+    str = json_stringn_nocheck(s, n);
+    if (str) {
+        strings.slots[j] = json_incref(str);
+        strings.n++;
+    }
+    return str;
+}
+
+/* The map entry [k, v] (both stolen; new reference, NULL on allocation
+ * failure), shared with every equal entry when k and v are pooled strings. */
+static json_t *pool_pair(json_t *k, json_t *v)
+{
+    json_t *pair;
+    size_t j = 0;
+    bool pooled = json_is_string(k) && json_is_string(v) && !pool_reserve(&pairs);
+
+    if (pooled) {
+        j = pair_hash_of(k, v) & (pairs.cap - 1);
+        for (; pairs.slots[j]; j = (j + 1) & (pairs.cap - 1)) {
+            pair = pairs.slots[j];
+            if (json_array_get(pair, 0) == k && json_array_get(pair, 1) == v) {
+                json_decref(k);
+                json_decref(v);
+                return json_incref(pair);
+            }
+        }
+    }
+    pair = json_pack("[oo]", k, v);
+    if (pair && pooled) {
+        pairs.slots[j] = json_incref(pair);
+        pairs.n++;
+    }
+    return pair;
+}
+
+void ovsdb_atom_pool_trim(void)
+{
+    /* Pairs first: dropping them releases their strings. */
+    pool_trim(&pairs);
+    pool_trim(&strings);
+}
+
+size_t ovsdb_atom_pool_size(void)
+{
+    return strings.n + pairs.n;
+}
+
 void ovsdb_uuid_generate(char buf[37])
 {
     unsigned char b[16];
@@ -161,7 +337,7 @@ int ovsdb_atom_from_json(const struct ovsdb_base *base, const json_t *json, bool
         break;
     case OVSDB_STRING:
         if (json_is_string(json)) {
-            atom = json_incref((json_t *)json);
+            atom = ovsdb_atom_string(json_string_value(json), json_string_length(json));
         }
         break;
     case OVSDB_UUID:
@@ -174,14 +350,14 @@ int ovsdb_atom_from_json(const struct ovsdb_base *base, const json_t *json, bool
                 for (int i = 0; i < 37; i++) {
                     low[i] = (char)tolower((unsigned char)val[i]);
                 }
-                atom = json_string(low);
+                atom = ovsdb_atom_string(low, 36);
             } else if (!strcmp(kind, "named-uuid")) {
                 const char *u = sym ? sym(val, sym_arg) : NULL;
                 if (!u) {
                     *error = ovsdb_error("syntax error", "unknown named-uuid \"%s\"", val);
                     return -EINVAL;
                 }
-                atom = json_string(u);
+                atom = ovsdb_atom_string(u, strlen(u));
             }
         }
         break;
@@ -311,7 +487,11 @@ static int parse_elem(const struct ovsdb_type *type, const json_t *j, bool check
         json_decref(k);
         return -EINVAL;
     }
-    *out = json_pack("[oo]", k, v);
+    *out = pool_pair(k, v);
+    if (!*out) {
+        *error = ovsdb_error("syntax error", "%s", "out of memory");
+        return -ENOMEM;
+    }
     return 0;
 }
 

@@ -23,6 +23,21 @@ bool ovsdb_uuid_valid(const char *s);
 /* Writes a new random (version 4) uuid into buf (37 bytes). */
 void ovsdb_uuid_generate(char buf[37]);
 
+/* A string atom equal to the n bytes at "s" (valid UTF-8), shared with every
+ * other string atom of the same text: a new reference, or NULL on allocation
+ * failure.  The result must never be modified. */
+json_t *ovsdb_atom_string(const char *s, size_t n);
+
+/* Drops the pooled string atoms and map entries (a datum's [key, value]
+ * elements whose key and value are strings are pooled too) that nothing but
+ * the pools reference, and frees a pool when it becomes empty (called when a
+ * database is freed). */
+void ovsdb_atom_pool_trim(void);
+
+/* The number of string atoms and map entries the pools hold, in use or not
+ * yet dropped (for tests and diagnostics). */
+size_t ovsdb_atom_pool_size(void);
+
 /* Compares two atoms of the same atomic type: <0, 0, >0. */
 int ovsdb_atom_cmp(const json_t *a, const json_t *b, enum ovsdb_atype type);
 

@@ -194,6 +194,7 @@ void ovsdb_db_free(struct ovsdb_db *db)
     free(db->indexes);
     free(db->tables);
     ovsdb_schema_free(db->schema);
+    ovsdb_atom_pool_trim();
     free(db);
 }
 
@@ -275,8 +276,15 @@ struct ovsdb_row *ovsdb_new_default_row(const struct ovsdb_tschema *ts, const ch
     if (!r) {
         return NULL;
     }
-    r->cols[OVSDB_COL_UUID] = json_pack("[s]", uuid);
-    r->cols[OVSDB_COL_VERSION] = json_pack("[s]", uuid);
+    /* The uuid atom is the pooled one that references to this row share; the
+     * first _version is the same datum until ovsdb_txn_check() stamps one. */
+    r->cols[OVSDB_COL_UUID] = json_array();
+    if (!r->cols[OVSDB_COL_UUID] ||
+        json_array_append_new(r->cols[OVSDB_COL_UUID], ovsdb_atom_string(uuid, strlen(uuid)))) {
+        ovsdb_row_free(r, ts->n_cols);
+        return NULL;
+    }
+    r->cols[OVSDB_COL_VERSION] = json_incref(r->cols[OVSDB_COL_UUID]);
     for (size_t c = 2; c < ts->n_cols; c++) {
         r->cols[c] = json_incref(ts->cols[c].default_datum);
     }

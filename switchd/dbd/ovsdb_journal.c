@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -387,6 +388,8 @@ int ovsdb_journal_open(const char *path, const char *schema_json, struct ovsdb_j
         goto err;
     }
     r = load(j, db);
+    /* Replay leaves the heap full of freed record JSON: give it back. */
+    malloc_trim(0);
     if (r) {
         goto err;
     }
@@ -553,6 +556,9 @@ out:
         xlog_info("%s: compacted to %lld bytes", j->path, size);
     }
     free(tmp);
+    /* The snapshot JSON and its text were as large as the database itself,
+     * and were allocated after it: return that memory to the system. */
+    malloc_trim(0);
     return r;
 }
 

@@ -425,6 +425,106 @@ static void test_mutate_update(void **state)
     json_decref(res);
 }
 
+/* Keeps the one row of "table" in *arg. */
+static void take_row(const struct ovsdb_row *row, void *arg)
+{
+    *(const struct ovsdb_row **)arg = row;
+}
+
+/* String atoms are shared: equal texts parsed from different JSON values are
+ * one object, references share their target's _uuid atom, and strings that
+ * only the pool still holds are dropped by a trim. */
+static void test_string_pool(void **state)
+{
+    struct fixture *f = *state;
+    const struct ovsdb_schema *s = ovsdb_db_schema(f->db);
+    const struct ovsdb_tschema *root_ts = &s->tables[ovsdb_schema_table(s, "Root")];
+    const struct ovsdb_row *root = NULL, *kid = NULL;
+    struct ovsdb_base b;
+    json_t *j1 = json_string("pool-text"), *j2 = json_string("pool-text");
+    json_t *j3 = json_stringn("pool\0text", 9), *a1, *a2, *a3, *err = NULL, *res;
+    size_t before;
+    int rc;
+
+    memset(&b, 0, sizeof b);
+    b.type = OVSDB_STRING;
+    b.max_len = SIZE_MAX;
+    before = ovsdb_atom_pool_size();
+    assert_int_equal(ovsdb_atom_from_json(&b, j1, true, NULL, NULL, &a1, &err), 0);
+    assert_int_equal(ovsdb_atom_from_json(&b, j2, true, NULL, NULL, &a2, &err), 0);
+    assert_int_equal(ovsdb_atom_from_json(&b, j3, true, NULL, NULL, &a3, &err), 0);
+    /* Not the request's own strings, but one shared copy per text. */
+    assert_ptr_not_equal(a1, j1);
+    assert_ptr_equal(a1, a2);
+    assert_ptr_not_equal(a1, a3);
+    assert_int_equal(json_string_length(a3), 9);
+    assert_int_equal(ovsdb_atom_pool_size(), before + 2);
+    json_decref(j1);
+    json_decref(j2);
+    json_decref(j3);
+    json_decref(a1);
+    ovsdb_atom_pool_trim();
+    assert_int_equal(ovsdb_atom_pool_size(), before + 2);
+    json_decref(a2);
+    json_decref(a3);
+    ovsdb_atom_pool_trim();
+    assert_int_equal(ovsdb_atom_pool_size(), before);
+
+    /* Map entries of pooled strings are shared too; others are not. */
+    {
+        struct ovsdb_type t;
+        json_t *in = json_loads("[\"map\", [[\"pk\", \"pv\"], [\"pq\", \"pv\"]]]", 0, NULL);
+        json_t *in2 = json_loads("[\"map\", [[\"pk\", \"pv\"]]]", 0, NULL);
+        json_t *d1 = NULL, *d2 = NULL;
+
+        memset(&t, 0, sizeof t);
+        t.key.type = OVSDB_STRING;
+        t.key.max_len = SIZE_MAX;
+        t.value.type = OVSDB_STRING;
+        t.value.max_len = SIZE_MAX;
+        t.n_max = OVSDB_UNLIMITED;
+        assert_int_equal(ovsdb_datum_from_json(&t, in, false, NULL, NULL, &d1, &err), 0);
+        assert_int_equal(ovsdb_datum_from_json(&t, in2, false, NULL, NULL, &d2, &err), 0);
+        assert_ptr_equal(json_array_get(d1, 0), json_array_get(d2, 0));
+        assert_ptr_not_equal(json_array_get(d1, 0), json_array_get(d1, 1));
+        /* Three strings and two entries. */
+        assert_int_equal(ovsdb_atom_pool_size(), before + 5);
+        json_decref(in);
+        json_decref(in2);
+        json_decref(d1);
+        json_decref(d2);
+        ovsdb_atom_pool_trim();
+        assert_int_equal(ovsdb_atom_pool_size(), before);
+    }
+
+    res = run(f->db,
+              "[{\"op\": \"insert\", \"table\": \"Root\","
+              "  \"row\": {\"kids\": [\"named-uuid\", \"k\"], \"fixed\": \"k1\"}},"
+              " {\"op\": \"insert\", \"table\": \"Kid\", \"uuid-name\": \"k\","
+              "  \"row\": {\"name\": \"k1\"}}]",
+              &rc);
+    assert_int_equal(rc, 0);
+    json_decref(res);
+    ovsdb_db_foreach(f->db, (size_t)ovsdb_schema_table(s, "Root"), take_row, &root);
+    ovsdb_db_foreach(f->db, (size_t)ovsdb_schema_table(s, "Kid"), take_row, &kid);
+    assert_non_null(root);
+    assert_non_null(kid);
+    assert_ptr_equal(json_array_get(root->cols[ovsdb_tschema_column(root_ts, "kids")], 0),
+                     json_array_get(kid->cols[OVSDB_COL_UUID], 0));
+    assert_ptr_equal(json_array_get(root->cols[ovsdb_tschema_column(root_ts, "fixed")], 0),
+                     json_array_get(kid->cols[ovsdb_tschema_column(
+                                            &s->tables[ovsdb_schema_table(s, "Kid")], "name")],
+                                    0));
+    /* The wire form is unchanged. */
+    res = run(f->db,
+              "[{\"op\": \"select\", \"table\": \"Kid\", \"where\": [],"
+              "  \"columns\": [\"name\"]}]",
+              &rc);
+    assert_int_equal(rc, 0);
+    assert_true(jeq(json_array_get(res, 0), "{\"rows\": [{\"name\": \"k1\"}]}"));
+    json_decref(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -435,6 +535,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refs_and_gc, setup, teardown),
             cmocka_unit_test_setup_teardown(test_mutate_update, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_string_pool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
