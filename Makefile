@@ -231,6 +231,8 @@ install: all
 	$(if $(PROGRAMS),install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/)
 	$(if $(filter $(BUILD)/libexec/%,$(HOSTPROGS)),install -m 0755 $(filter $(BUILD)/libexec/%,$(HOSTPROGS)) $(DESTDIR)$(LIBEXEC_DIR)/)
 	$(if $(filter $(BUILD)/plugins/%,$(HOSTPROGS)),install -m 0755 $(filter $(BUILD)/plugins/%,$(HOSTPROGS)) $(DESTDIR)/etc/xapi.d/plugins/)
+	@# XenServer 7+ XAPI calls the plugin by its successor's name after a controller change.
+	ln -sf openvswitch-cfg-update $(DESTDIR)/etc/xapi.d/plugins/openvswitch-config-update
 	install -m 0755 init.d/openvswitch init.d/management-interface $(DESTDIR)/etc/init.d/
 	install -m 0644 init.d/*.service $(DESTDIR)/usr/lib/systemd/system/
 	install -m 0644 udev/xen-backend.rules $(DESTDIR)/etc/udev/rules.d/

@@ -171,6 +171,8 @@ XVS_DATAPATH_TYPE=netdev
 EOF
     cp "$src/demo/demo-host.dbcache" "$root/var/xapi/network.dbcache"
     ln -s "$plugins/openvswitch-cfg-update" "$root/etc/xapi.d/plugins/openvswitch-cfg-update"
+    # XAPI calls it by its successor's name after a controller change, as make install links it.
+    ln -s openvswitch-cfg-update "$root/etc/xapi.d/plugins/openvswitch-config-update"
     info "root $root, dom0 namespace $dom0, upstream namespaces $lan and $trunk"
 }
 
