@@ -37,3 +37,5 @@ echo "(C write includes fsync + rename; the Python anchor writes without fsync.)
 echo
 echo "== OVSDB: ${XVS_BENCH_PORTS:-1000} ports, one transaction each, then as many in one"
 bench/ovsdb-bench.sh "$build" "${XVS_BENCH_PORTS:-1000}"
+bench/vif-bench.sh "$build" || echo "vif-bench: failed (see above)"
+bench/ir-bench.sh "$build"

@@ -40,7 +40,7 @@ fail() { echo "FAIL: $1: $2"; failed=1; }
 skip() { echo "SKIP: $1: $2"; }
 
 all_cases="vif-online-g1 vif-online-g2 vif-online-g3 external-ids hotplug-keys link-settings
-vlan-tag flows-locked flows-unlocked flows-parent ping-xenbr0 ping6-xenbr0 vlan-isolation
+vlan-tag flows-locked flows-unlocked flows-parent xvs-ofctl-flows ping-xenbr0 ping6-xenbr0 vlan-isolation
 lock-spoof lock-allowed unlocked-passes-all dry-run-vif dry-run-rules rules-clear
 vif-remove vif-remove-after-clear online-failure"
 skip_all() {
@@ -130,7 +130,8 @@ for g in g1 g2 g3; do
         setup_fail "dom0 MAC of ${G_VIF[$g]}"
 done
 
-"$bin/xvs-xenstored" --root-prefix "$root" --socket "$XENSTORED_PATH" --detach --no-syslog \
+# In dom0 like the OVS daemons, so that the sandbox reaper stops it too if this script is killed.
+ip netns exec "$dom0" "$bin/xvs-xenstored" --root-prefix "$root" --socket "$XENSTORED_PATH" --detach --no-syslog \
     --pidfile "$tmp/xsd.pid" 2>"$tmp/xsd.log" || setup_fail "xvs-xenstored: $(cat "$tmp/xsd.log")"
 xsd_pid=$(cat "$tmp/xsd.pid")
 
@@ -418,6 +419,26 @@ else
     fail flows-parent "vif3.0 on fake bridge xapi1: $(wc -l <"$tmp/f3") flows on parent xenbr0 (want $nr): $(diff "$tmp/r3" "$tmp/f3" | head -c 400 | tr '\n' '|')"
 fi
 vsctl -- --if-exists del-br ref0
+
+# Our ovs-ofctl, when built, lists the same flows as the stock one.
+xofctl=$bin/xvs-ofctl
+if [ ! -x "$xofctl" ]; then
+    skip xvs-ofctl-flows "$xofctl not built"
+else
+    norm() {
+        sed -n 's/^ *//; /^cookie=/p' |
+            sed -E 's/duration=[^,]*, //; s/n_packets=[^,]*, //; s/n_bytes=[^,]*, //; s/idle_age=[^,]*, //' | sort
+    }
+    ofctl dump-flows xenbr0 | norm >"$tmp/stock.flows"
+    timeout 30 "$xofctl" --root-prefix="$root" -O OpenFlow13 dump-flows xenbr0 >"$tmp/xvs.out" 2>&1
+    rc=$?
+    norm <"$tmp/xvs.out" >"$tmp/xvs.flows"
+    if [ "$rc" = 0 ] && [ -s "$tmp/stock.flows" ] && cmp -s "$tmp/stock.flows" "$tmp/xvs.flows"; then
+        pass xvs-ofctl-flows
+    else
+        fail xvs-ofctl-flows "rc=$rc, differs from ovs-ofctl: $(diff "$tmp/stock.flows" "$tmp/xvs.flows" | head -c 500 | tr '\n' '|')"
+    fi
+fi
 
 # ---- traffic -----------------------------------------------------------------------------------
 
