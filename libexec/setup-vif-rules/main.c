@@ -642,7 +642,7 @@ static void usage(FILE *f, const char *prog)
             "\n"
             "Options:\n"
             "  --root-prefix=DIR  resolve every host path under DIR\n"
-            "  --no-syslog        log to stderr instead of syslog\n"
+            "  --no-syslog        log to stderr instead of syslog (also: XVS_NO_SYSLOG=1)\n"
             "  --dry-run          print the changes (ovs-vsctl, ovs-ofctl, ip, ebtables,\n"
             "                     xenstore lines) instead of making them\n"
             "  --help             show this text\n",
@@ -784,6 +784,10 @@ int main(int argc, char **argv)
             usage(stderr, prog);
             return 1;
         }
+    }
+    /* vif, which runs us with xenopsd's argv, passes its --no-syslog this way. */
+    if (getenv("XVS_NO_SYSLOG") && *getenv("XVS_NO_SYSLOG")) {
+        use_syslog = false;
     }
     xlog_open(argv[0], use_syslog);
     if (argc - optind != 4 && argc - optind != 5) {

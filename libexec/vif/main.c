@@ -119,9 +119,12 @@ int main(int argc, char **argv)
         xlog_err("Invalid root prefix %s (%s)", o.root ? o.root : "", strerror(-r));
         return 1;
     }
-    /* setup-vif-rules and the hook, run from here, find the same root through XVS_ROOT. */
-    if (o.root && *o.root && setenv("XVS_ROOT", o.root, 1) < 0) {
-        xlog_err("Cannot set XVS_ROOT");
+    /* setup-vif-rules and the hook, run from here, find the same root through XVS_ROOT, and
+     * log where we do through XVS_NO_SYSLOG (their argv is xenopsd's, with no room for
+     * options). */
+    if ((o.root && *o.root && setenv("XVS_ROOT", o.root, 1) < 0) ||
+        (!o.syslog && setenv("XVS_NO_SYSLOG", "1", 1) < 0)) {
+        xlog_err("Cannot set the environment of the programs vif runs");
         return 1;
     }
     log_called_as(argc, argv);
