@@ -22,8 +22,8 @@ int unixctl_new(struct evl *loop, const char *path, struct unixctl **out);
 
 /* Registers command "name" taking between min_args and max_args arguments.
  * Returns 0 or -ENOMEM. */
-int unixctl_register(struct unixctl *u, const char *name, int min_args, int max_args,
-                         unixctl_fn fn, void *arg);
+int unixctl_register(struct unixctl *u, const char *name, int min_args, int max_args, unixctl_fn fn,
+                     void *arg);
 
 /* Closes the socket (and unlinks it) and its connections; NULL is fine. */
 void unixctl_free(struct unixctl *u);

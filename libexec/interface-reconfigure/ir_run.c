@@ -507,8 +507,7 @@ int ir_action_up(struct ir_ctx *c, const struct xapi_pif *pif)
          * userspace one) never create; the bond itself works without it.  The original
          * reverted the whole action here (spec §10 Q24); we only say so. */
         if (lnk_exists(c->lnk, p.bond_up) < 0 && !c->dry_run) {
-            xlog_warn("netdev: up: device %s does not exist, the bond works without it",
-                      p.bond_up);
+            xlog_warn("netdev: up: device %s does not exist, the bond works without it", p.bond_up);
         } else if ((r = lnk_set_up(c->lnk, p.bond_up, true)) < 0 && !c->dry_run) {
             goto fail;
         }
