@@ -211,7 +211,8 @@ if [ "$(md5sum <"$root/var/xapi/network.dbcache")" = "$cache_before" ]; then
 else
     failed "the dbcache changed in force mode"
 fi
-if ls -a "$root/etc/sysconfig/network-scripts" | grep -q 'xapi-'; then
+leftover=$(find "$root/etc/sysconfig/network-scripts" -name '*.xapi-*' 2>/dev/null)
+if [ -n "$leftover" ]; then
     failed "leftover .xapi-new/.xapi-old files"
 else
     pass "no leftover .xapi-new/.xapi-old files"
@@ -267,4 +268,4 @@ elif [ -n "$(vsctl list-br)" ] || [ -e "$root/etc/sysconfig/network-scripts/ifcf
 else
     pass "missing device: clear error, nothing applied"
 fi
-exit 0
+exit "$fail"
