@@ -575,6 +575,42 @@ int ofc_flow_mods(struct ofc *c, const struct ofc_mod *mods, size_t n)
     return n_errors ? -EPROTO : 0;
 }
 
+/* The next part of the multipart reply to request xid: returns 0 with *msg / *h, or a negative
+ * errno (an ERROR for xid is logged as the failure of "what").  Other messages are skipped. */
+static int next_part(struct ofc *c, int64_t deadline, uint32_t xid, const char *what,
+                     const uint8_t **msg, struct ofp_header *h)
+{
+    for (;;) {
+        int r = next_msg(c, deadline, true, msg, h);
+        if (r < 0) {
+            return r;
+        }
+        if (h->xid != xid) {
+            continue;
+        }
+        if (h->type == OFPT_ERROR) {
+            log_peer_error(c, *msg, h->length, what);
+            return -EPROTO;
+        }
+        if (h->type == OFPT_MULTIPART_REPLY) {
+            return 0;
+        }
+    }
+}
+
+/* A part that would not decode: the rest of the reply may still be on its way, so the stream
+ * is no longer in a known state. */
+static int bad_part(struct ofc *c, int r, const char *what, const char *why)
+{
+    if (r == -ENOMEM) {
+        ofc_fail(c, "%s: out of memory reading %s", c->name, what);
+        return r;
+    }
+    ofc_fail(c, "%s: bad reply to %s: %s", c->name, what, why);
+    ofc_drop(c);
+    return -EPROTO;
+}
+
 int ofc_dump_flows(struct ofc *c, const struct ofp_flow *filter, struct ofp_flow **flows, size_t *n)
 {
     int64_t deadline = deadline_of(c);
@@ -604,32 +640,13 @@ int ofc_dump_flows(struct ofc *c, const struct ofp_flow *filter, struct ofp_flow
     while (more) {
         const char *why = NULL;
 
-        r = next_msg(c, deadline, true, &msg, &h);
+        r = next_part(c, deadline, xid, "the flow dump", &msg, &h);
         if (r < 0) {
             goto out;
-        }
-        if (h.xid != xid) {
-            continue;
-        }
-        if (h.type == OFPT_ERROR) {
-            log_peer_error(c, msg, h.length, "the flow dump");
-            r = -EPROTO;
-            goto out;
-        }
-        if (h.type != OFPT_MULTIPART_REPLY) {
-            continue;
         }
         r = ofp_decode_flow_stats_reply(msg, h.length, flows, n, &more, &why);
-        if (r == -ENOMEM) {
-            ofc_fail(c, "%s: out of memory reading the flow dump", c->name);
-            goto out;
-        }
         if (r < 0) {
-            /* The rest of the dump may still be on its way: the stream is no
-             * longer in a known state. */
-            ofc_fail(c, "%s: bad flow stats reply: %s", c->name, why);
-            ofc_drop(c);
-            r = -EPROTO;
+            r = bad_part(c, r, "the flow dump", why);
             goto out;
         }
     }
@@ -667,31 +684,13 @@ static int fetch_ports(struct ofc *c)
     while (more) {
         const char *why = NULL;
 
-        r = next_msg(c, deadline, true, &msg, &h);
+        r = next_part(c, deadline, xid, "the port description request", &msg, &h);
         if (r < 0) {
             goto out;
-        }
-        if (h.xid != xid) {
-            continue;
-        }
-        if (h.type == OFPT_ERROR) {
-            log_peer_error(c, msg, h.length, "the port description request");
-            r = -EPROTO;
-            goto out;
-        }
-        if (h.type != OFPT_MULTIPART_REPLY) {
-            continue;
         }
         r = ofp_decode_port_desc_reply(msg, h.length, &got, &n_got, &more, &why);
-        if (r == -ENOMEM) {
-            ofc_fail(c, "%s: out of memory reading the port description", c->name);
-            goto out;
-        }
         if (r < 0) {
-            /* More parts may follow: the stream is no longer in a known state. */
-            ofc_fail(c, "%s: bad port description reply: %s", c->name, why);
-            ofc_drop(c);
-            r = -EPROTO;
+            r = bad_part(c, r, "the port description request", why);
             goto out;
         }
     }
