@@ -17,6 +17,18 @@
  * without bound, we give up after this many fresh reads. */
 #define VRUN_MAX_ATTEMPTS 100
 
+char *vrun_default_socket(void)
+{
+    const char *rundir = getenv("OVS_RUNDIR");
+    char *sock = NULL;
+
+    /* As ovs-vsctl: the database socket lives in OVS_RUNDIR when that is set. */
+    if (rundir && *rundir) {
+        return asprintf(&sock, "%s/db.sock", rundir) < 0 ? NULL : sock;
+    }
+    return paths_get(PATHS_OVSDB_SOCKET);
+}
+
 int vrun_connect(const char *remote, int timeout_ms, struct ovsdbc **out)
 {
     char *name = NULL;
@@ -25,12 +37,8 @@ int vrun_connect(const char *remote, int timeout_ms, struct ovsdbc **out)
     *out = NULL;
     if (remote) {
         name = strdup(remote);
-    } else if (getenv("OVS_RUNDIR") && *getenv("OVS_RUNDIR")) {
-        if (asprintf(&name, "unix:%s/db.sock", getenv("OVS_RUNDIR")) < 0) {
-            name = NULL;
-        }
     } else {
-        char *sock = paths_get(PATHS_OVSDB_SOCKET);
+        char *sock = vrun_default_socket();
         if (sock && asprintf(&name, "unix:%s", sock) < 0) {
             name = NULL;
         }

@@ -36,6 +36,10 @@ struct vrun_opts {
  * with *out or a negative errno (logged). */
 int vrun_connect(const char *remote, int timeout_ms, struct ovsdbc **out);
 
+/* The socket vrun_connect(NULL, ...) uses: $OVS_RUNDIR/db.sock when OVS_RUNDIR is set, else
+ * <root>/var/run/openvswitch/db.sock.  Malloc'd; NULL when out of memory. */
+char *vrun_default_socket(void);
+
 /* Runs argv[0..argc) — commands joined by "--", each with its own options, exactly as after
  * ovs-vsctl's global options — against conn as one transaction, retried from a fresh read
  * when a concurrent change trips its guards.  The line is logged (info) as

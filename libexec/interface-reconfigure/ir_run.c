@@ -607,7 +607,8 @@ out:
 
 int ir_action_rewrite(struct ir_ctx *c)
 {
-    char *sock = paths_get(PATHS_OVSDB_SOCKET);
+    /* The socket the transaction below would connect to. */
+    char *sock = vrun_default_socket();
     struct ir_vplan p;
     int r = 0;
 

@@ -723,30 +723,18 @@ static int open_handles(struct svr *s)
         return r;
     }
     {
-        const char *rundir = getenv("OVS_RUNDIR");
-        char *remote = NULL, *sock = NULL;
+        char *sock = vrun_default_socket();
 
-        /* As ovs-vsctl: the database socket lives in OVS_RUNDIR when that is set. */
-        if (rundir && *rundir) {
-            r = asprintf(&sock, "%s/db.sock", rundir) < 0 ? -ENOMEM : 0;
-        } else {
-            sock = paths_get(PATHS_OVSDB_SOCKET);
-            r = sock ? 0 : -ENOMEM;
-        }
-        if (r == 0 && asprintf(&remote, "unix:%s", sock) < 0) {
-            r = -ENOMEM;
-            remote = NULL;
-        }
+        r = sock ? 0 : -ENOMEM;
         if (r == 0 && s->dry_run && access(sock, F_OK) < 0) {
             xlog_warn("dry run: no database at %s; the plan assumes no port exists", sock);
         } else if (r == 0) {
-            r = vrun_connect(remote, SVR_TIMEOUT_MS, &s->db);
+            r = vrun_connect(NULL, SVR_TIMEOUT_MS, &s->db);
             if (r < 0 && s->dry_run) {
                 s->db = NULL;
                 r = 0;
             }
         }
-        free(remote);
         free(sock);
     }
     return r;
