@@ -90,16 +90,16 @@ $(BUILD)/obj/%.o: %.c
 
 $(LIBXVS): $(call obj,$(LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(LIBXAPI): $(call obj,$(XAPI_SRCS))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 # The simulator's modules, without its main(), so unit tests can link them.
 $(LIBSIM): $(call obj,$(SIM_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(SIM): $(BUILD)/obj/xapi-bindings/sim/sim_main.o $(LIBSIM) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
@@ -116,7 +116,7 @@ $(BUILD)/gen/vswitch_schema.c: switchd/vswitch.ovsschema
 $(BUILD)/libswitchd-%.a: $$(call obj,$$(filter-out switchd/$$*/main.c,$$(wildcard switchd/$$*/*.c))) \
                         $$(if $$(filter dbd,$$*),$(BUILD)/obj/gen/vswitch_schema.o)
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/obj/gen/vswitch_schema.o: $(BUILD)/gen/vswitch_schema.c
 	@mkdir -p $(dir $@)
@@ -128,11 +128,11 @@ $(BUILD)/bin/xvs-%: $(BUILD)/obj/switchd/%/main.o $(BUILD)/libswitchd-%.a $(LIBX
 
 $(BUILD)/liblibexec-%.a: $$(call obj,$$(filter-out libexec/$$*/main.c,$$(wildcard libexec/$$*/*.c)))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libplugins-%.a: $$(call obj,$$(filter-out plugins/$$*/main.c,$$(wildcard plugins/$$*/*.c)))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/libexec/%: $(BUILD)/obj/libexec/%/main.o $(BUILD)/liblibexec-%.a $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
@@ -144,7 +144,7 @@ $(BUILD)/plugins/%: $(BUILD)/obj/plugins/%/main.o $(BUILD)/libplugins-%.a $(LIBX
 
 $(LIBXE): $(call obj,$(XE_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/bin/xe: $(BUILD)/obj/xapi-bindings/xe/main.o $(LIBXE) $(LIBXAPI) $(LIBXVS)
 	@mkdir -p $(dir $@)
@@ -152,7 +152,7 @@ $(BUILD)/bin/xe: $(BUILD)/obj/xapi-bindings/xe/main.o $(LIBXE) $(LIBXAPI) $(LIBX
 
 $(LIBXSD): $(call obj,$(XSD_LIB_SRCS))
 	@mkdir -p $(dir $@)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/bin/xvs-xenstored: $(BUILD)/obj/xenstored/main.o $(LIBXSD) $(LIBXVS)
 	@mkdir -p $(dir $@)
