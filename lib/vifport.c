@@ -12,7 +12,10 @@
 #define VIFPORT_DB "Open_vSwitch"
 /* The highest OpenFlow port number a switch assigns (0xff00 is the first reserved one). */
 #define VIFPORT_OFPORT_LAST 0xfeff
-/* A plug whose ofport guard trips this often in a row gives up. */
+/* Name-derived OpenFlow numbers start here (see first_ofport()). */
+#define VIFPORT_OFPORT_HASHED 0x1000
+/* A plug whose ofport guard trips this often in a row gives up; after half as many, it stops
+ * probing near the name-derived number and scans for a free one. */
 #define VIFPORT_ATTEMPTS 20
 #define VIFPORT_MAX_IDS  16
 
@@ -44,28 +47,6 @@ static long long opt_int(const json_t *v, long long dflt)
         return json_integer_value(v);
     }
     return dflt;
-}
-
-/* True if a set-of-uuids column (wire format) holds uuid. */
-static bool set_has_uuid(const json_t *set, const char *uuid)
-{
-    const json_t *items;
-    size_t i;
-    json_t *a;
-
-    if (json_is_array(set) && json_is_string(json_array_get(set, 0)) &&
-        !strcmp(json_string_value(json_array_get(set, 0)), "uuid")) {
-        return !strcmp(json_string_value(json_array_get(set, 1)), uuid);
-    }
-    items = json_array_get(set, 1);
-    json_array_foreach(items, i, a)
-    {
-        const char *u = json_string_value(json_array_get(a, 1));
-        if (u && !strcmp(u, uuid)) {
-            return true;
-        }
-    }
-    return false;
 }
 
 static int transact(struct ovsdbc *c, json_t *ops, json_t **res)
@@ -118,114 +99,153 @@ static int dry_line(struct sbuf *dry, int argc, char **argv)
     return sbuf_addc(dry, '\n');
 }
 
-/* The bridge-level facts a plug or lookup needs, from one read. */
+/* What a plug or lookup needs to know, read by name so the cost does not grow with the number
+ * of ports on the switch. */
 struct layout {
-    json_t *res;
-    const json_t *bridges;   /* Bridge rows: _uuid, name, ports. */
-    const char *old_port;    /* The port named iface, or NULL. */
-    const json_t *fake;      /* The Port row named like the bridge, or NULL. */
-    const json_t *ifaces;    /* Interface rows (ofport, ofport_request), or NULL. */
+    json_t *res;             /* The read by name. */
+    json_t *holder_res;      /* The read of the Bridge row holding a port, or NULL. */
+    const char *old_port;    /* The Port named iface (its uuid), or NULL. */
     const json_t *own_iface; /* The Interface row named iface, or NULL. */
+    const json_t *bridge;    /* The Bridge row named like the plug's bridge, or NULL. */
+    const json_t *fake;      /* The Port row named like the plug's bridge, or NULL. */
+    const json_t *holder;    /* The Bridge row read by read_holder(), or NULL. */
 };
 
-static int read_layout(struct ovsdbc *c, const char *bridge, const char *iface, bool ofports,
-                       struct layout *l)
+static void layout_free(struct layout *l)
 {
-    json_t *ops =
-            json_pack("[{s:s, s:s, s:[], s:[s, s, s]}, {s:s, s:s, s:o, s:[s]}]", "op", "select",
-                      "table", "Bridge", "where", "columns", "_uuid", "name", "ports", "op",
-                      "select", "table", "Port", "where", where_name(iface), "columns", "_uuid");
+    json_decref(l->res);
+    json_decref(l->holder_res);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Reads the port and interface named iface and, for a plug, the bridge and fake-bridge port
+ * named bridge: four selects by name in one transaction. */
+static int read_named(struct ovsdbc *c, const char *bridge, const char *iface, struct layout *l)
+{
+    json_t *ops = json_pack("[{s:s, s:s, s:o, s:[s]}, {s:s, s:s, s:o, s:[s, s, s]}]", "op",
+                            "select", "table", "Port", "where", where_name(iface), "columns",
+                            "_uuid", "op", "select", "table", "Interface", "where",
+                            where_name(iface), "columns", "name", "ofport", "ofport_request");
     int r;
 
     memset(l, 0, sizeof(*l));
     if (ops && bridge) {
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:[s, s]}", "op", "select", "table",
+                                             "Bridge", "where", where_name(bridge), "columns",
+                                             "_uuid", "name"));
         json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:[s, s, s]}", "op", "select",
                                              "table", "Port", "where", where_name(bridge),
                                              "columns", "_uuid", "tag", "fake_bridge"));
     }
-    if (ops && ofports) {
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:[], s:[s, s, s]}", "op", "select",
-                                             "table", "Interface", "where", "columns", "name",
-                                             "ofport", "ofport_request"));
-    } else if (ops) {
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:o, s:[s, s, s]}", "op", "select",
-                                             "table", "Interface", "where", where_name(iface),
-                                             "columns", "name", "ofport", "ofport_request"));
-    }
     r = transact(c, ops, &l->res);
     if (r < 0) {
         xlog_err("reading the switch's ports failed (%s)", ovsdbc_last_error(c));
-        json_decref(l->res);
-        l->res = NULL;
+        layout_free(l);
         return r;
     }
-    l->bridges = rows_of(l->res, 0);
-    l->old_port = row_uuid(json_array_get(rows_of(l->res, 1), 0));
-    l->fake = bridge ? json_array_get(rows_of(l->res, 2), 0) : NULL;
-    l->ifaces = rows_of(l->res, bridge ? 3 : 2);
-    for (size_t i = 0; i < json_array_size(l->ifaces); i++) {
-        const json_t *row = json_array_get(l->ifaces, i);
-        if (!strcmp(json_string_value(json_object_get(row, "name")) ?: "", iface)) {
-            l->own_iface = row;
-        }
+    l->old_port = row_uuid(json_array_get(rows_of(l->res, 0), 0));
+    l->own_iface = json_array_get(rows_of(l->res, 1), 0);
+    if (bridge) {
+        l->bridge = json_array_get(rows_of(l->res, 2), 0);
+        l->fake = json_array_get(rows_of(l->res, 3), 0);
     }
     return 0;
 }
 
-/* The Bridge row that holds port uuid, or NULL. */
-static const json_t *bridge_holding(const struct layout *l, const char *port)
+/* Reads the Bridge row whose ports include port (a uuid) into l->holder (NULL when none). */
+static int read_holder(struct ovsdbc *c, const char *port, struct layout *l)
 {
-    for (size_t i = 0; i < json_array_size(l->bridges); i++) {
-        const json_t *b = json_array_get(l->bridges, i);
-        if (set_has_uuid(json_object_get(b, "ports"), port)) {
-            return b;
-        }
+    json_t *ops =
+            json_pack("[{s:s, s:s, s:[[s, s, o]], s:[s, s]}]", "op", "select", "table", "Bridge",
+                      "where", "ports", "includes", uuid_atom(port), "columns", "_uuid", "name");
+    int r = transact(c, ops, &l->holder_res);
+
+    if (r < 0) {
+        xlog_err("reading the switch's bridges failed (%s)", ovsdbc_last_error(c));
+        return r;
     }
-    return NULL;
+    l->holder = json_array_get(rows_of(l->holder_res, 0), 0);
+    return 0;
 }
 
-static const json_t *bridge_named(const struct layout *l, const char *name)
+/* An integer column's value when it is a usable OpenFlow port number, else 0. */
+static uint32_t ofport_of(const json_t *row, const char *column)
 {
-    for (size_t i = 0; i < json_array_size(l->bridges); i++) {
-        const json_t *b = json_array_get(l->bridges, i);
-        if (!strcmp(json_string_value(json_object_get(b, "name")) ?: "", name)) {
-            return b;
-        }
-    }
-    return NULL;
+    long long v = opt_int(json_object_get(row, column), -1);
+
+    return v >= 1 && v <= VIFPORT_OFPORT_LAST ? (uint32_t)v : 0;
 }
 
-/* One above the highest OpenFlow number in use or requested, so a number freed by an unplug is
- * not handed to the next VIF at once; after a wrap, the lowest free one.  0 if none is free. */
-static uint32_t pick_ofport(const struct layout *l)
+/* The first number to ask for: the one the interface already had (a re-plug keeps its
+ * number), else one derived from the name.  A name-derived number spreads VIFs over a range
+ * the switch daemon's own allocation (upwards from 1, for ports that ask for nothing) rarely
+ * reaches, and a number freed by one VIF's unplug goes to the next VIF only by a collision of
+ * names, not because it was the highest (a plug racing an unplug's flow removal could
+ * otherwise lose its rules). */
+static uint32_t first_ofport(const struct layout *l, const char *iface)
 {
+    uint32_t h = 2166136261u, span = VIFPORT_OFPORT_LAST - VIFPORT_OFPORT_HASHED + 1;
+    uint32_t own = ofport_of(l->own_iface, "ofport_request");
+
+    if (!own) {
+        own = ofport_of(l->own_iface, "ofport");
+    }
+    if (own) {
+        return own;
+    }
+    for (const unsigned char *p = (const unsigned char *)iface; *p; p++) {
+        h = (h ^ *p) * 16777619u;
+    }
+    return VIFPORT_OFPORT_HASHED + h % span;
+}
+
+static uint32_t next_ofport(uint32_t n)
+{
+    return n >= VIFPORT_OFPORT_LAST ? VIFPORT_OFPORT_HASHED : n + 1;
+}
+
+/* When the numbers near the name-derived one keep being taken: one above the highest number in
+ * use or requested on the whole switch, or after a wrap the lowest free one; 0 if none is free.
+ * This reads every Interface row, so it is the fallback, not the rule. */
+static int scan_free_ofport(struct ovsdbc *c, uint32_t *out)
+{
+    json_t *res = NULL,
+           *ops = json_pack("[{s:s, s:s, s:[], s:[s, s]}]", "op", "select", "table", "Interface",
+                            "where", "columns", "ofport", "ofport_request");
     unsigned char *used = calloc(VIFPORT_OFPORT_LAST + 1, 1);
-    uint32_t best = 0, n;
+    const json_t *rows, *row;
+    uint32_t n;
+    size_t i;
+    int r;
 
+    *out = 0;
     if (!used) {
-        return 0;
+        json_decref(ops);
+        return -ENOMEM;
     }
-    for (size_t i = 0; i < json_array_size(l->ifaces); i++) {
-        const json_t *row = json_array_get(l->ifaces, i);
-        long long a = opt_int(json_object_get(row, "ofport"), -1);
-        long long b = opt_int(json_object_get(row, "ofport_request"), -1);
-        if (a >= 1 && a <= VIFPORT_OFPORT_LAST) {
-            used[a] = 1;
-        }
-        if (b >= 1 && b <= VIFPORT_OFPORT_LAST) {
-            used[b] = 1;
-        }
+    r = transact(c, ops, &res);
+    if (r < 0) {
+        xlog_err("reading the switch's interfaces failed (%s)", ovsdbc_last_error(c));
+        goto out;
+    }
+    rows = rows_of(res, 0);
+    json_array_foreach(rows, i, row)
+    {
+        used[ofport_of(row, "ofport")] = 1;
+        used[ofport_of(row, "ofport_request")] = 1;
     }
     for (n = VIFPORT_OFPORT_LAST; n >= 1 && !used[n]; n--) {
     }
     if (n < VIFPORT_OFPORT_LAST) {
-        best = n + 1;
+        *out = n + 1;
     }
-    for (n = 1; !best && n <= VIFPORT_OFPORT_LAST; n++) {
-        best = used[n] ? 0 : n;
+    for (n = 1; !*out && n <= VIFPORT_OFPORT_LAST; n++) {
+        *out = used[n] ? 0 : n;
     }
+out:
+    json_decref(res);
     free(used);
-    return best;
+    return r;
 }
 
 static json_t *ids_map(const char *const *ids)
@@ -265,10 +285,100 @@ static int plug_dry(const char *bridge, const char *iface, const char *const *id
     return r;
 }
 
+/* Finds the bridge that takes the port: the bridge itself, or the parent of a VLAN fake
+ * bridge, whose tag the port gets.  -ENOENT (logged) when there is neither. */
+static int plug_parent(struct ovsdbc *c, const char *bridge, const char *iface, struct layout *l,
+                       const json_t **parent, struct vifport_where *w)
+{
+    int r;
+
+    if (l->bridge) {
+        *parent = l->bridge;
+        return 0;
+    }
+    if (l->fake && json_is_true(json_object_get(l->fake, "fake_bridge"))) {
+        r = read_holder(c, row_uuid(l->fake), l);
+        if (r < 0) {
+            return r;
+        }
+        w->tag = (int)opt_int(json_object_get(l->fake, "tag"), -1);
+        *parent = l->holder;
+    }
+    if (!*parent) {
+        xlog_err("%s: no bridge named %s", iface, bridge);
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* The plug transaction: replace any port named iface by one on parent asking for OpenFlow
+ * number w->ofport, guarded so that it fails (and is tried again) if another interface asks
+ * for or has that number, or the parent is gone or renamed. */
+static json_t *plug_ops(const struct layout *l, const json_t *parent, const char *iface,
+                        const char *const *external_ids, const struct vifport_where *w)
+{
+    const char *parent_uuid = row_uuid(parent);
+    json_t *ops = json_array(), *iface_row, *port_row;
+
+    if (l->old_port) {
+        /* --if-exists del-port: off whichever bridge has it; the server collects it. */
+        json_array_append_new(ops, json_pack("{s:s, s:s, s:[], s:[[s, s, [s, [o]]]]}", "op",
+                                             "mutate", "table", "Bridge", "where", "mutations",
+                                             "ports", "delete", "set", uuid_atom(l->old_port)));
+    }
+    /* The interface being replaced is left out of the guards: a re-plug keeps its number. */
+    for (int k = 0; k < 2; k++) {
+        json_array_append_new(
+                ops, json_pack("{s:s, s:s, s:i, s:[[s, s, I], [s, s, s]], s:[s], s:s, s:[]}", "op",
+                               "wait", "table", "Interface", "timeout", 0, "where",
+                               k ? "ofport" : "ofport_request", "==", (json_int_t)w->ofport, "name",
+                               "!=", iface, "columns", "_uuid", "until", "==", "rows"));
+    }
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, o]], s:[s], s:s, s:[{s:s}]}",
+                                         "op", "wait", "table", "Bridge", "timeout", 0, "where",
+                                         "_uuid", "==", uuid_atom(parent_uuid), "columns", "name",
+                                         "until", "==", "rows", "name", w->parent));
+    iface_row = json_pack("{s:s, s:o, s:I}", "name", iface, "external_ids", ids_map(external_ids),
+                          "ofport_request", (json_int_t)w->ofport);
+    port_row = json_pack("{s:s, s:[s, s]}", "name", iface, "interfaces", "named-uuid", "iface");
+    if (w->tag >= 0) {
+        json_object_set_new(port_row, "tag", json_integer(w->tag));
+    }
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:o}", "op", "insert", "table",
+                                         "Interface", "uuid-name", "iface", "row", iface_row));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:o}", "op", "insert", "table", "Port",
+                                         "uuid-name", "port", "row", port_row));
+    json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, o]], s:[[s, s, [s, s]]]}", "op",
+                                         "mutate", "table", "Bridge", "where", "_uuid",
+                                         "==", uuid_atom(parent_uuid), "mutations", "ports",
+                                         "insert", "named-uuid", "port"));
+    json_array_append_new(ops,
+                          json_pack("{s:s, s:s}", "op", "comment", "comment", "vif: plug port"));
+    append_bump(ops);
+    return ops;
+}
+
+/* True when a failed transaction failed on one of its wait operations. */
+static bool guard_tripped(const json_t *res)
+{
+    const json_t *e;
+    size_t i;
+
+    json_array_foreach(res, i, e)
+    {
+        const char *err = json_string_value(json_object_get(e, "error"));
+        if (err && !strcmp(err, "timed out")) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
                  const char *const *external_ids, struct sbuf *dry, struct vifport_where *where)
 {
     struct vifport_where w = {.tag = -1};
+    uint32_t want = 0;
     int r = -EBUSY;
 
     if (dry) {
@@ -277,87 +387,43 @@ int vifport_plug(struct ovsdbc *c, const char *bridge, const char *iface,
     for (int attempt = 0; attempt < VIFPORT_ATTEMPTS; attempt++) {
         struct layout l;
         const json_t *parent = NULL;
-        json_t *ops, *res = NULL, *iface_row, *port_row;
-        const char *parent_uuid;
+        json_t *res = NULL;
 
-        r = read_layout(c, bridge, iface, true, &l);
+        r = read_named(c, bridge, iface, &l);
+        if (r == 0) {
+            w.tag = -1;
+            r = plug_parent(c, bridge, iface, &l, &parent, &w);
+        }
         if (r < 0) {
+            layout_free(&l);
             return r;
         }
-        parent = bridge_named(&l, bridge);
-        if (!parent && l.fake && json_is_true(json_object_get(l.fake, "fake_bridge"))) {
-            /* A VLAN fake bridge: the port goes on its parent, with its tag. */
-            parent = bridge_holding(&l, row_uuid(l.fake));
-            w.tag = (int)opt_int(json_object_get(l.fake, "tag"), -1);
-        }
-        if (!parent) {
-            xlog_err("%s: no bridge named %s", iface, bridge);
-            json_decref(l.res);
-            return -ENOENT;
-        }
-        parent_uuid = row_uuid(parent);
         snprintf(w.parent, sizeof(w.parent), "%s",
                  json_string_value(json_object_get(parent, "name")));
-        w.ofport = pick_ofport(&l);
-        if (!w.ofport) {
+        if (attempt == 0) {
+            want = first_ofport(&l, iface);
+        } else if (attempt < VIFPORT_ATTEMPTS / 2) {
+            want = next_ofport(want);
+        } else if ((r = scan_free_ofport(c, &want)) < 0) {
+            layout_free(&l);
+            return r;
+        }
+        if (!want) {
             xlog_err("%s: no free OpenFlow port number", bridge);
-            json_decref(l.res);
+            layout_free(&l);
             return -ENOSPC;
         }
-        ops = json_array();
-        if (l.old_port) {
-            /* --if-exists del-port: off whichever bridge has it; the server collects it. */
-            json_array_append_new(ops, json_pack("{s:s, s:s, s:[], s:[[s, s, [s, [o]]]]}", "op",
-                                                 "mutate", "table", "Bridge", "where", "mutations",
-                                                 "ports", "delete", "set", uuid_atom(l.old_port)));
+        w.ofport = want;
+        r = transact(c, plug_ops(&l, parent, iface, external_ids, &w), &res);
+        layout_free(&l);
+        if (r == -EPROTO && guard_tripped(res)) {
+            xlog_debug("%s: OpenFlow number %u is taken or the bridge changed, trying again", iface,
+                       (unsigned)want);
+            json_decref(res);
+            r = -EBUSY;
+            continue;
         }
-        /* Nobody else may have asked for this number meanwhile, and the parent must still be
-         * there, or the transaction fails and we start over. */
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:i, s:[[s, s, I]], s:[s], s:s, s:[]}",
-                                             "op", "wait", "table", "Interface", "timeout", 0,
-                                             "where", "ofport_request", "==", (json_int_t)w.ofport,
-                                             "columns", "_uuid", "until", "==", "rows"));
-        json_array_append_new(ops,
-                              json_pack("{s:s, s:s, s:i, s:[[s, s, o]], s:[s], s:s, s:[{s:s}]}",
-                                        "op", "wait", "table", "Bridge", "timeout", 0, "where",
-                                        "_uuid", "==", uuid_atom(parent_uuid), "columns", "name",
-                                        "until", "==", "rows", "name", w.parent));
-        iface_row = json_pack("{s:s, s:o, s:I}", "name", iface, "external_ids",
-                              ids_map(external_ids), "ofport_request", (json_int_t)w.ofport);
-        port_row = json_pack("{s:s, s:[s, s]}", "name", iface, "interfaces", "named-uuid", "iface");
-        if (w.tag >= 0) {
-            json_object_set_new(port_row, "tag", json_integer(w.tag));
-        }
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:o}", "op", "insert", "table",
-                                             "Interface", "uuid-name", "iface", "row", iface_row));
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:s, s:o}", "op", "insert", "table",
-                                             "Port", "uuid-name", "port", "row", port_row));
-        json_array_append_new(ops, json_pack("{s:s, s:s, s:[[s, s, o]], s:[[s, s, [s, s]]]}", "op",
-                                             "mutate", "table", "Bridge", "where", "_uuid",
-                                             "==", uuid_atom(parent_uuid), "mutations", "ports",
-                                             "insert", "named-uuid", "port"));
-        json_array_append_new(
-                ops, json_pack("{s:s, s:s}", "op", "comment", "comment", "vif: plug port"));
-        append_bump(ops);
-        json_decref(l.res);
-        r = transact(c, ops, &res);
-        if (r == -EPROTO) {
-            const json_t *e;
-            size_t i;
-            bool guard = false;
-            json_array_foreach(res, i, e)
-            {
-                const char *err = json_string_value(json_object_get(e, "error"));
-                guard = guard || (err && !strcmp(err, "timed out"));
-            }
-            if (guard) {
-                xlog_debug("%s: port changed meanwhile, reading again", iface);
-                json_decref(res);
-                r = -EBUSY;
-                continue;
-            }
-            xlog_err("%s: adding the port to %s failed (%s)", iface, bridge, ovsdbc_last_error(c));
-        } else if (r < 0) {
+        if (r < 0) {
             xlog_err("%s: adding the port to %s failed (%s)", iface, bridge, ovsdbc_last_error(c));
         } else {
             w.cfg = bumped_cfg(res);
@@ -387,9 +453,9 @@ int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry, long l
         char *argv[] = {"--if-exists", "del-port", (char *)iface};
         return dry_line(dry, 3, argv);
     }
-    r = read_layout(c, NULL, iface, false, &l);
+    r = read_named(c, NULL, iface, &l);
     if (r < 0 || !l.old_port) {
-        json_decref(l.res);
+        layout_free(&l);
         return r;
     }
     ops = json_pack("[{s:s, s:s, s:[], s:[[s, s, [s, [o]]]]}, {s:s, s:s}]", "op", "mutate", "table",
@@ -405,36 +471,31 @@ int vifport_unplug(struct ovsdbc *c, const char *iface, struct sbuf *dry, long l
         *cfg = bumped_cfg(res);
     }
     json_decref(res);
-    json_decref(l.res);
+    layout_free(&l);
     return r;
 }
 
 int vifport_find(struct ovsdbc *c, const char *iface, bool *found, struct vifport_where *where)
 {
     struct layout l;
-    const json_t *b;
     int r;
 
     *found = false;
-    r = read_layout(c, NULL, iface, false, &l);
-    if (r < 0) {
-        return r;
+    r = read_named(c, NULL, iface, &l);
+    if (r == 0 && l.old_port) {
+        r = read_holder(c, l.old_port, &l);
     }
-    b = l.old_port ? bridge_holding(&l, l.old_port) : NULL;
-    if (b) {
-        long long ofport = opt_int(json_object_get(l.own_iface, "ofport"), -1);
-        long long req = opt_int(json_object_get(l.own_iface, "ofport_request"), -1);
+    if (r == 0 && l.holder) {
+        uint32_t ofport = ofport_of(l.own_iface, "ofport");
         memset(where, 0, sizeof(*where));
         where->tag = -1;
         snprintf(where->parent, sizeof(where->parent), "%s",
-                 json_string_value(json_object_get(b, "name")));
-        where->ofport = ofport >= 1 && ofport <= VIFPORT_OFPORT_LAST ? (uint32_t)ofport
-                        : req >= 1 && req <= VIFPORT_OFPORT_LAST     ? (uint32_t)req
-                                                                     : 0;
+                 json_string_value(json_object_get(l.holder, "name")));
+        where->ofport = ofport ? ofport : ofport_of(l.own_iface, "ofport_request");
         *found = true;
     }
-    json_decref(l.res);
-    return 0;
+    layout_free(&l);
+    return r;
 }
 
 /* Parses "[1,2]", "1,2" or "1, 2" into a JSON array of VLAN ids; NULL if malformed. */

@@ -3,14 +3,19 @@
  * add-port BR X -- set interface X external-ids:...`, `del-port`, `get
  * interface X ofport`, `br-to-parent` and `set/clear Port X trunks`.
  *
- * Each change is one small read (only the rows and columns it needs) and one
+ * Each change is a small read of the rows it names (a second one for the
+ * bridge holding a port, or the parent of a VLAN fake bridge) and one
  * transaction whose operations carry the may-exist/if-exists semantics, so a
  * plug costs the same with 10 ports or 1,000 (the general ovs-vsctl engine in
  * vsctl_run.h reads whole tables).  A plug also asks for the port's OpenFlow
- * number (Interface ofport_request, guarded against a concurrent plug picking
- * the same one), so its rules can be installed without waiting for the
- * switch daemon to reconfigure.  VLAN fake bridges are resolved to their
- * parent bridge and the port gets the fake bridge's tag, as ovs-vsctl does.
+ * number (Interface ofport_request), so its rules can be installed without
+ * waiting for the switch daemon to reconfigure: the number the interface had
+ * before, else one derived from its name (4096 and up), guarded in the
+ * transaction against any other interface asking for or having it; a taken
+ * number is retried with the next one, and after several tries with a free
+ * number found by reading every interface.  VLAN fake bridges are resolved to
+ * their parent bridge and the port gets the fake bridge's tag, as ovs-vsctl
+ * does.
  *
  * With a dry-run buffer, each call appends the equivalent ovs-vsctl line and
  * changes nothing (reads still happen when a connection is given). */

@@ -54,6 +54,7 @@ static void test_plug_find_unplug(void **state)
     const char *ids[] = {"xs-vm-uuid", "u1", "attached-mac", "00:16:3e:00:00:01", NULL};
     struct vifport_where w, w2;
     long long cfg = -1;
+    char num[16];
     bool found;
 
     vsctl(c, 9, init);
@@ -65,11 +66,14 @@ static void test_plug_find_unplug(void **state)
     assert_string_equal(VSCTL(c, "iface-to-br", "vif1.0"), "xenbr0\n");
     assert_string_equal(VSCTL(c, "get", "Interface", "vif1.0", "external_ids"),
                         "{attached-mac=\"00:16:3e:00:00:01\", xs-vm-uuid=u1}\n");
-    /* A fake bridge: the port lands on the parent with the VLAN tag, and gets the next number. */
+    /* A fake bridge: the port lands on the parent with the VLAN tag, and gets its own number. */
     assert_int_equal(vifport_plug(c, "xapi1", "vif2.0", NULL, NULL, &w2), 0);
     assert_string_equal(w2.parent, "xenbr0");
     assert_int_equal(w2.tag, 10);
-    assert_int_equal(w2.ofport, w.ofport + 1);
+    assert_true(w2.ofport >= 4096 && w2.ofport <= 0xfeff);
+    assert_int_not_equal(w2.ofport, w.ofport);
+    assert_string_equal(VSCTL(c, "get", "Interface", "vif2.0", "ofport_request"),
+                        (snprintf(num, sizeof num, "%u\n", w2.ofport), num));
     assert_string_equal(VSCTL(c, "get", "Port", "vif2.0", "tag"), "10\n");
     assert_string_equal(VSCTL(c, "iface-to-br", "vif2.0"), "xapi1\n");
     /* Re-plugging replaces the port (may-exist/if-exists in one transaction). */
@@ -89,6 +93,46 @@ static void test_plug_find_unplug(void **state)
     assert_int_equal(vifport_find(c, "vif1.0", &found, &w2), 0);
     assert_false(found);
     assert_int_equal(vifport_plug(c, "nosuchbr", "vif9.0", NULL, NULL, &w), -ENOENT);
+    ovsdbc_close(c);
+}
+
+/* A number another interface asks for is not handed out again: the plug moves on to the next
+ * one, and when the numbers near its own keep being taken, to a free one found by a scan. */
+static void test_ofport_taken(void **state)
+{
+    struct ovsdbc *c = open_db(state);
+    struct vifport_where w, w2, w3;
+    char name[16], req[32];
+    char *add[] = {"--may-exist", "add-br", "xenbr0", "--",        "add-port", "xenbr0",
+                   name,          "--",     "set",    "Interface", name,       req};
+    char *del[] = {"del-port", name};
+
+    assert_int_equal(vifport_plug(c, "xenbr0", "vif7.0", NULL, NULL, &w), 0);
+    assert_int_equal(vifport_unplug(c, "vif7.0", NULL, NULL), 0);
+    /* Another interface now asks for vif7.0's name-derived number. */
+    snprintf(name, sizeof name, "other0");
+    snprintf(req, sizeof req, "ofport_request=%u", w.ofport);
+    vsctl(c, 12, add);
+    assert_int_equal(vifport_plug(c, "xenbr0", "vif7.0", NULL, NULL, &w2), 0);
+    assert_int_not_equal(w2.ofport, w.ofport);
+    assert_true(w2.ofport >= 4096);
+    /* A re-plug keeps the number it has, though it is not the name-derived one. */
+    assert_int_equal(vifport_plug(c, "xenbr0", "vif7.0", NULL, NULL, &w3), 0);
+    assert_int_equal(w3.ofport, w2.ofport);
+    assert_int_equal(vifport_unplug(c, "vif7.0", NULL, NULL), 0);
+    /* Twelve numbers from the name-derived one on are taken: the scan finds another. */
+    for (unsigned k = 1; k < 12; k++) {
+        snprintf(name, sizeof name, "other%u", k);
+        snprintf(req, sizeof req, "ofport_request=%u", w.ofport + k);
+        vsctl(c, 12, add);
+    }
+    assert_int_equal(vifport_plug(c, "xenbr0", "vif7.0", NULL, NULL, &w3), 0);
+    assert_true(w3.ofport < w.ofport || w3.ofport >= w.ofport + 12);
+    assert_int_equal(vifport_unplug(c, "vif7.0", NULL, NULL), 0);
+    for (unsigned k = 0; k < 12; k++) {
+        snprintf(name, sizeof name, "other%u", k);
+        vsctl(c, 2, del);
+    }
     ovsdbc_close(c);
 }
 
@@ -134,6 +178,7 @@ int main(void)
     };
     const struct CMUnitTest live[] = {
             cmocka_unit_test(test_plug_find_unplug),
+            cmocka_unit_test(test_ofport_taken),
             cmocka_unit_test(test_trunks),
     };
     int r;
