@@ -35,7 +35,8 @@ row "PIF.get_all_records, 1,000 PIFs" sim_pif_get_all_records_1000 py_xmlrpc_pif
 echo "(C write includes fsync + rename; the Python anchor writes without fsync.)"
 
 echo
-echo "== OVSDB: ${XVS_BENCH_PORTS:-1000} ports, one transaction each, then as many in one"
-bench/ovsdb-bench.sh "$build" "${XVS_BENCH_PORTS:-1000}"
+echo "== OVSDB: ${XVS_BENCH_PORTS:-1000} ports, one transaction each, then as many in one, then as"
+echo "   many from ${XVS_BENCH_CLIENTS:-8} concurrent clients (the disk's sync floor first)"
+bench/ovsdb-bench.sh "$build" "${XVS_BENCH_PORTS:-1000}" "${XVS_BENCH_CLIENTS:-8}"
 bench/vif-bench.sh "$build" || echo "vif-bench: failed (see above)"
 bench/ir-bench.sh "$build"

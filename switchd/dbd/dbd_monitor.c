@@ -211,12 +211,14 @@ json_t *dbd_monitor_initial(const struct dbd_monitor *m, const struct ovsdb_db *
 
 struct change_ctx {
     const struct dbd_monitor *m;
+    const struct ovsdb_txn *txn;
     json_t *updates;
 };
 
 /* One row's <row-update> (version 1) or <row-update2> (version 2), or NULL. */
 static json_t *row_update(const struct dbd_monitor *m, const struct mon_table *mt,
-                          const struct ovsdb_row *old, const struct ovsdb_row *new_)
+                          const struct ovsdb_txn *txn, const struct ovsdb_row *old,
+                          const struct ovsdb_row *new_)
 {
     bool was = visible(mt, old), is = visible(mt, new_);
     json_t *diff;
@@ -240,13 +242,22 @@ static json_t *row_update(const struct dbd_monitor *m, const struct mon_table *m
     diff = json_object();
     for (size_t c = 0; c < mt->ts->n_cols; c++) {
         const struct ovsdb_type *type = &mt->ts->cols[c].type;
+        const json_t *kept;
         json_t *d;
-        if (!mt->cols[c] || old->cols[c] == new_->cols[c] ||
-            !ovsdb_datum_cmp(type, old->cols[c], new_->cols[c])) {
+        if (!mt->cols[c] || old->cols[c] == new_->cols[c]) {
+            continue;
+        }
+        /* The diff of a set or map that the transaction kept (one walk of
+         * a bridge's ports for the journal and every monitor): empty when
+         * the column did not really change. */
+        kept = m->version == 2 ? ovsdb_txn_diff(txn, mt->t, ovsdb_row_uuid(new_), c) : NULL;
+        if (kept ? !json_array_size(kept) : !ovsdb_datum_cmp(type, old->cols[c], new_->cols[c])) {
             continue;
         }
         any = true;
-        if (m->version == 2) {
+        if (kept) {
+            json_object_set_new(diff, mt->ts->cols[c].name, ovsdb_datum_to_json(type, kept));
+        } else if (m->version == 2) {
             d = ovsdb_datum_diff(type, old->cols[c], new_->cols[c]);
             json_object_set_new(diff, mt->ts->cols[c].name, ovsdb_datum_to_json(type, d));
             json_decref(d);
@@ -276,7 +287,7 @@ static void change_row(size_t t, const struct ovsdb_row *old, const struct ovsdb
         if (mt->t != t) {
             continue;
         }
-        ru = row_update(ctx->m, mt, old, new_);
+        ru = row_update(ctx->m, mt, ctx->txn, old, new_);
         if (ru) {
             add_update(ctx->updates, mt, ovsdb_row_uuid(old ? old : new_), ru);
         }
@@ -285,7 +296,7 @@ static void change_row(size_t t, const struct ovsdb_row *old, const struct ovsdb
 
 json_t *dbd_monitor_changes(const struct dbd_monitor *m, const struct ovsdb_txn *txn)
 {
-    struct change_ctx ctx = {.m = m, .updates = json_object()};
+    struct change_ctx ctx = {.m = m, .txn = txn, .updates = json_object()};
 
     ovsdb_txn_foreach_change(txn, change_row, &ctx);
     if (!json_object_size(ctx.updates)) {

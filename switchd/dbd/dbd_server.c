@@ -6,6 +6,8 @@
 #include "jsonrpc.h"
 #include "log.h"
 #include "ovsdb_exec.h"
+#include "ovsdb_text.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -317,12 +319,12 @@ static int run_transact(struct dbd_server *srv, struct session *s, const json_t 
     }
     rc = ovsdb_exec(srv->db, ops, session_has_lock, s, results, &txn, &comment);
     if (!rc && txn) {
-        json_t *rec = json_pack("{s:o}", "txn", ovsdb_txn_record(txn));
+        /* The record goes straight to text: building it as JSON and dumping
+         * that cost more than the rest of a transaction. */
+        struct sbuf rec = SBUF_INIT;
         long long journal_before = ovsdb_journal_size(srv->journal);
-        if (comment) {
-            json_object_set(rec, "comment", comment);
-        }
-        if (srv->failed || ovsdb_journal_write(srv->journal, rec)) {
+        if (srv->failed || ovsdb_text_txn_record(&rec, txn, comment) ||
+            ovsdb_journal_write_text(srv->journal, sbuf_str(&rec), rec.len)) {
             /* Not on disk: not committed.  The client sees the failure. */
             json_decref(*results);
             *results = json_pack("[o]", ovsdb_error("I/O error", "%s", "cannot write journal"));
@@ -342,7 +344,7 @@ static int run_transact(struct dbd_server *srv, struct session *s, const json_t 
             notify_monitors(srv, txn);
             dbd_refresh_db_remotes(srv);
         }
-        json_decref(rec);
+        sbuf_free(&rec);
     }
     ovsdb_txn_free(txn);
     json_decref(comment);

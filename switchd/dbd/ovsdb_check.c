@@ -5,6 +5,8 @@
  * size of the database. */
 #include "ovsdb_datum.h"
 #include "ovsdb_db_int.h"
+#include "ovsdb_text.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -17,6 +19,11 @@ static bool col_refs(const struct ovsdb_column *col, bool weak)
 {
     return (col->type.key.ref_table >= 0 && col->type.key.ref_weak == weak) ||
            (col->type.value.ref_table >= 0 && col->type.value.ref_weak == weak);
+}
+
+static bool is_scalar(const struct ovsdb_type *type)
+{
+    return type->n_min == 1 && type->n_max == 1;
 }
 
 /* Calls fn(table, uuid) for every reference of strength "weak" in element e. */
@@ -43,6 +50,16 @@ static void check_exists(int t, const char *uuid, void *arg)
     struct exists_ctx *ctx = arg;
     if (!ovsdb_txn_get(ctx->txn, (size_t)t, uuid)) {
         ctx->missing = true;
+    }
+}
+
+/* Forgets that column c of changed row "uuid" was checked. */
+static void unmark_checked(struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c)
+{
+    struct txn_row *tr = ovsdb_omap_get(&txn->changes[t], uuid, NULL);
+
+    if (tr && tr->checked) {
+        tr->checked[c] = false;
     }
 }
 
@@ -82,6 +99,8 @@ static int drop_weak(struct ovsdb_txn *txn, size_t t, const struct ovsdb_row *ro
             row = writable;
         }
         ovsdb_row_set(writable, c, keep);
+        /* Fewer elements may break the column's minimum: check it again. */
+        unmark_checked(txn, t, ovsdb_row_uuid(writable), c);
     }
     return 0;
 }
@@ -163,6 +182,12 @@ static void diff_elems(const struct ovsdb_column *col, const json_t *old, const 
         const json_t *a = i < no ? json_array_get(old, i) : NULL;
         const json_t *b = j < nn ? json_array_get(new_, j) : NULL;
         int c;
+        if (a == b) {
+            /* The same pooled element in both: the common case, no change. */
+            i++;
+            j++;
+            continue;
+        }
         if (!a) {
             c = 1;
         } else if (!b) {
@@ -209,6 +234,54 @@ static void row_deltas(const struct ovsdb_tschema *ts, const struct ovsdb_row *o
     }
 }
 
+/* Adds the reference changes of a set or map column from its diff: each
+ * element of the diff is a key only in old (removed), only in new (added),
+ * or, for maps, in both with a new value (the old entry goes, the new one
+ * comes), as diff_elems() would find them with a walk over both. */
+static void diff_deltas(const struct ovsdb_column *col, const json_t *old, const json_t *new_,
+                        const json_t *diff, struct delta_ctx *ctx)
+{
+    bool map = col->type.value.type != OVSDB_VOID;
+    const json_t *d;
+    size_t i;
+
+    json_array_foreach(diff, i, d)
+    {
+        const json_t *key = map ? json_array_get(d, 0) : d;
+        long a = ovsdb_datum_find(&col->type, old, key);
+        long b = ovsdb_datum_find(&col->type, new_, key);
+        if (a >= 0) {
+            delta_elem(col, json_array_get(old, (size_t)a), -1, ctx);
+        }
+        if (b >= 0) {
+            delta_elem(col, json_array_get(new_, (size_t)b), 1, ctx);
+        }
+    }
+}
+
+/* The reference changes of one staged row. */
+static void txn_row_deltas(const struct ovsdb_tschema *ts, struct txn_row *tr,
+                           struct delta_ctx *ctx)
+{
+    if (!tr->old || !tr->new_) {
+        row_deltas(ts, tr->old, tr->new_, ctx);
+        return;
+    }
+    for (size_t c = 2; c < ts->n_cols; c++) {
+        const struct ovsdb_column *col = &ts->cols[c];
+        const json_t *d;
+        if (!col_refs(col, false) || tr->old->cols[c] == tr->new_->cols[c]) {
+            continue;
+        }
+        d = is_scalar(&col->type) ? NULL : ovsdb_txn_row_diff(ts, tr, c);
+        if (d) {
+            diff_deltas(col, tr->old->cols[c], tr->new_->cols[c], d, ctx);
+        } else {
+            diff_elems(col, tr->old->cols[c], tr->new_->cols[c], delta_elem, ctx);
+        }
+    }
+}
+
 /* The change in strong reference counts the transaction makes, per table. */
 static struct omap *compute_deltas(const struct ovsdb_txn *txn, int *err)
 {
@@ -225,8 +298,7 @@ static struct omap *compute_deltas(const struct ovsdb_txn *txn, int *err)
         }
         OMAP_FOREACH(e, &txn->changes[t])
         {
-            struct txn_row *tr = e->val;
-            row_deltas(&s->tables[t], tr->old, tr->new_, &ctx);
+            txn_row_deltas(&s->tables[t], e->val, &ctx);
         }
     }
     *err = ctx.err;
@@ -249,8 +321,17 @@ static long refs_after(const struct ovsdb_txn *txn, const struct omap *delta, si
     return (committed ? committed->n_refs : 0) + (intptr_t)ovsdb_omap_get(&delta[t], uuid, NULL);
 }
 
+void ovsdb_txn_free_delta(struct ovsdb_txn *txn)
+{
+    free_deltas(txn->db->schema, txn->delta);
+    txn->delta = NULL;
+}
+
 /* Deletes unreferenced rows of non-root tables: those inserted by the
- * transaction and those that lost references.  Sets *deleted. */
+ * transaction and those that lost references.  Sets *deleted.  When nothing
+ * is deleted, the reference deltas stay in txn->delta: they are final, and
+ * the integrity check and the apply use them rather than walk every changed
+ * reference column (a bridge's thousands of ports) again. */
 static int collect_garbage(struct ovsdb_txn *txn, bool *deleted)
 {
     const struct ovsdb_schema *s = txn->db->schema;
@@ -260,6 +341,7 @@ static int collect_garbage(struct ovsdb_txn *txn, bool *deleted)
     int r;
 
     *deleted = false;
+    ovsdb_txn_free_delta(txn);
     delta = compute_deltas(txn, &r);
     for (size_t t = 0; !r && t < s->n_tables; t++) {
         if (s->tables[t].is_root) {
@@ -288,7 +370,11 @@ static int collect_garbage(struct ovsdb_txn *txn, bool *deleted)
         }
     }
     json_decref(doomed);
-    free_deltas(s, delta);
+    if (r || *deleted) {
+        free_deltas(s, delta);
+    } else {
+        txn->delta = delta;
+    }
     return r;
 }
 
@@ -313,10 +399,24 @@ static void check_added(const struct ovsdb_column *col, const json_t *e, int sig
 static int check_integrity(struct ovsdb_txn *txn, json_t **error)
 {
     const struct ovsdb_schema *s = txn->db->schema;
-    struct omap *delta;
-    int r;
+    const struct omap *delta = txn->delta;
+    bool dangling = false;
+    int r = 0;
 
-    delta = compute_deltas(txn, &r);
+    /* A reference the transaction adds to a row that does not exist leaves
+     * that row with a positive delta; when no such row is missing, no added
+     * reference can dangle and the walks over the changed columns below are
+     * not needed.  (A reference added to a row the transaction deletes also
+     * fails the deletion check.) */
+    for (size_t t = 0; t < s->n_tables && !dangling; t++) {
+        OMAP_FOREACH(e, &delta[t])
+        {
+            if ((intptr_t)e->val > 0 && !ovsdb_txn_get(txn, t, e->key)) {
+                dangling = true;
+                break;
+            }
+        }
+    }
     for (size_t t = 0; !r && t < s->n_tables; t++) {
         const struct ovsdb_tschema *ts = &s->tables[t];
         OMAP_FOREACH(e, &txn->changes[t])
@@ -331,7 +431,7 @@ static int check_integrity(struct ovsdb_txn *txn, json_t **error)
                 r = -EINVAL;
                 break;
             }
-            for (size_t c = 2; tr->new_ && ts->has_refs && c < ts->n_cols; c++) {
+            for (size_t c = 2; dangling && tr->new_ && ts->has_refs && c < ts->n_cols; c++) {
                 struct added_ctx ctx = {txn, false};
                 if (!col_refs(&ts->cols[c], false)) {
                     continue;
@@ -354,23 +454,74 @@ static int check_integrity(struct ovsdb_txn *txn, json_t **error)
             }
         }
     }
-    free_deltas(s, delta);
     return r;
 }
 
-json_t *ovsdb_index_key(const struct ovsdb_tschema *ts, size_t x, const struct ovsdb_row *row)
+/* Appends the key form of one atom: a type letter, then for strings their
+ * length before their bytes, so that no two different atoms (or sequences
+ * of atoms) give the same text. */
+static void key_atom(struct sbuf *b, enum ovsdb_atype type, const json_t *atom)
 {
-    json_t *arr = json_array(), *key;
-    char *text;
+    char num[40];
+    size_t n;
 
-    for (size_t k = 0; k < ts->index_len[x]; k++) {
-        json_array_append(arr, row->cols[ts->indexes[x][k]]);
+    switch (type) {
+    case OVSDB_INTEGER:
+        num[0] = 'i';
+        n = ovsdb_text_fmt_int((long long)json_integer_value(atom), num + 1) + 1;
+        num[n++] = ';';
+        sbuf_add(b, num, n);
+        break;
+    case OVSDB_REAL:
+        sbuf_addf(b, "r%.17g;", json_number_value(atom));
+        break;
+    case OVSDB_BOOLEAN:
+        sbuf_add(b, json_is_true(atom) ? "t" : "f", 1);
+        break;
+    case OVSDB_UUID:
+        sbuf_addc(b, 'u');
+        sbuf_add(b, json_string_value(atom), json_string_length(atom));
+        break;
+    case OVSDB_STRING:
+        num[0] = 's';
+        n = ovsdb_text_fmt_int((long long)json_string_length(atom), num + 1) + 1;
+        num[n++] = ':';
+        sbuf_add(b, num, n);
+        sbuf_add(b, json_string_value(atom), json_string_length(atom));
+        break;
+    case OVSDB_VOID:
+        break;
     }
-    text = json_dumps(arr, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(arr);
-    key = json_string(text ? text : "");
-    free(text);
-    return key;
+}
+
+int ovsdb_index_key(const struct ovsdb_tschema *ts, size_t x, const struct ovsdb_row *row,
+                    struct sbuf *out)
+{
+    sbuf_reset(out);
+    for (size_t k = 0; k < ts->index_len[x]; k++) {
+        const struct ovsdb_type *type = &ts->cols[ts->indexes[x][k]].type;
+        const json_t *d = row->cols[ts->indexes[x][k]], *e;
+        bool map = type->value.type != OVSDB_VOID;
+        size_t i;
+
+        /* A column's datum: its single atom, or its element count first. */
+        if (json_array_size(d) != 1) {
+            char num[32];
+            num[0] = 'n';
+            size_t n = ovsdb_text_fmt_int((long long)json_array_size(d), num + 1) + 1;
+            num[n++] = ':';
+            sbuf_add(out, num, n);
+        }
+        json_array_foreach(d, i, e)
+        {
+            key_atom(out, type->key.type, map ? json_array_get(e, 0) : e);
+            if (map) {
+                key_atom(out, type->value.type, json_array_get(e, 1));
+            }
+        }
+        sbuf_addc(out, '|');
+    }
+    return sbuf_error(out);
 }
 
 /* Counts, maxRows and unique indexes of the changed tables. */
@@ -388,8 +539,10 @@ static int check_constraints(struct ovsdb_txn *txn, json_t **error)
             rows += (tr->new_ != NULL) - (tr->old != NULL);
             for (size_t c = 2; tr->new_ && c < ts->n_cols; c++) {
                 /* A column the transaction left alone shares the committed
-                 * (checked) datum: only changed columns need the check. */
-                if (tr->old && tr->old->cols[c] == tr->new_->cols[c]) {
+                 * (checked) datum, and one it set may have been checked
+                 * then: only the other changed columns need the check. */
+                if ((tr->old && tr->old->cols[c] == tr->new_->cols[c]) ||
+                    (tr->checked && tr->checked[c])) {
                     continue;
                 }
                 if (ovsdb_datum_check(&ts->cols[c].type, tr->new_->cols[c], error)) {
@@ -407,18 +560,21 @@ static int check_constraints(struct ovsdb_txn *txn, json_t **error)
         for (size_t x = 0; x < ts->n_indexes && txn->changes[t].n; x++) {
             const json_t *committed = json_array_get(txn->db->indexes[t], x);
             json_t *seen = json_object();
+            struct sbuf key = SBUF_INIT;
             int r = 0;
             OMAP_FOREACH(e, &txn->changes[t])
             {
                 struct txn_row *tr = e->val;
-                json_t *key;
                 const char *owner;
                 if (!tr->new_ || r) {
                     continue;
                 }
-                key = ovsdb_index_key(ts, x, tr->new_);
-                owner = json_string_value(json_object_get(committed, json_string_value(key)));
-                if (json_object_get(seen, json_string_value(key))) {
+                if (ovsdb_index_key(ts, x, tr->new_, &key) || !seen) {
+                    r = -ENOMEM;
+                    break;
+                }
+                owner = json_string_value(json_object_get(committed, sbuf_str(&key)));
+                if (json_object_get(seen, sbuf_str(&key))) {
                     r = -EINVAL;
                 } else if (owner && strcmp(owner, e->key)) {
                     /* The committed owner conflicts unless this transaction
@@ -427,10 +583,13 @@ static int check_constraints(struct ovsdb_txn *txn, json_t **error)
                     ovsdb_omap_get(&txn->changes[t], owner, &found);
                     r = found ? 0 : -EINVAL;
                 }
-                json_object_set_new(seen, json_string_value(key), json_true());
-                json_decref(key);
+                json_object_set_new(seen, sbuf_str(&key), json_true());
             }
             json_decref(seen);
+            sbuf_free(&key);
+            if (r == -ENOMEM) {
+                return r;
+            }
             if (r) {
                 *error = ovsdb_error("constraint violation",
                                      "transaction causes multiple rows in \"%s\" table to have "
@@ -443,12 +602,19 @@ static int check_constraints(struct ovsdb_txn *txn, json_t **error)
     return 0;
 }
 
-static bool rows_equal(const struct ovsdb_tschema *ts, const struct ovsdb_row *a,
-                       const struct ovsdb_row *b)
+/* True if the transaction's new version of a modified row equals the old. */
+static bool rows_equal(const struct ovsdb_tschema *ts, struct txn_row *tr)
 {
     for (size_t c = 2; c < ts->n_cols; c++) {
-        if (a->cols[c] != b->cols[c] &&
-            ovsdb_datum_cmp(&ts->cols[c].type, a->cols[c], b->cols[c])) {
+        const struct ovsdb_type *type = &ts->cols[c].type;
+        const json_t *a = tr->old->cols[c], *b = tr->new_->cols[c], *d;
+        if (a == b) {
+            continue;
+        }
+        /* A set or map: equal when its diff is empty (the diff is kept
+         * for the journal record). */
+        d = is_scalar(type) ? NULL : ovsdb_txn_row_diff(ts, tr, c);
+        if (d ? json_array_size(d) > 0 : ovsdb_datum_cmp(type, a, b) != 0) {
             return false;
         }
     }
@@ -465,11 +631,11 @@ static void finish_rows(struct ovsdb_txn *txn)
             struct omap_ent **p = &txn->changes[t].b[i];
             while (*p) {
                 struct txn_row *tr = (*p)->val;
-                if (tr->old && tr->new_ && rows_equal(&s->tables[t], tr->old, tr->new_)) {
+                if (tr->old && tr->new_ && rows_equal(&s->tables[t], tr)) {
                     struct omap_ent *dead = *p;
                     *p = dead->next;
                     ovsdb_row_free(tr->new_, s->tables[t].n_cols);
-                    free(tr);
+                    ovsdb_txn_row_free(tr, s->tables[t].n_cols);
                     free(dead);
                     txn->changes[t].n--;
                     continue;
@@ -532,10 +698,16 @@ static json_t *diff_record(const struct ovsdb_tschema *ts, const struct ovsdb_ro
     for (size_t c = 2; c < ts->n_cols; c++) {
         const struct ovsdb_type *type = &ts->cols[c].type;
         json_t *d;
-        if (old->cols[c] == new_->cols[c] || !ovsdb_datum_cmp(type, old->cols[c], new_->cols[c])) {
+        if (old->cols[c] == new_->cols[c]) {
             continue;
         }
+        /* One walk: an empty diff of a set or map means no change. */
         d = ovsdb_datum_diff(type, old->cols[c], new_->cols[c]);
+        if (type->n_min == 1 && type->n_max == 1 ? !ovsdb_datum_cmp(type, old->cols[c], d)
+                                                 : !json_array_size(d)) {
+            json_decref(d);
+            continue;
+        }
         json_object_set_new(diff, ts->cols[c].name, ovsdb_datum_to_json(type, d));
         json_decref(d);
     }
@@ -572,18 +744,24 @@ static void index_update(struct ovsdb_db *db, size_t t, const struct ovsdb_row *
 {
     const struct ovsdb_tschema *ts = &db->schema->tables[t];
 
+    struct sbuf key = SBUF_INIT;
+
     for (size_t x = 0; x < ts->n_indexes; x++) {
         json_t *map = json_array_get(db->indexes[t], x);
-        json_t *key = ovsdb_index_key(ts, x, row);
-        const char *k = json_string_value(key);
+        const char *k;
+        if (ovsdb_index_key(ts, x, row, &key)) {
+            /* Out of memory half way through an apply cannot be undone. */
+            abort();
+        }
+        k = sbuf_str(&key);
         if (add) {
             json_object_set(map, k, json_array_get(row->cols[OVSDB_COL_UUID], 0));
         } else if (json_is_string(json_object_get(map, k)) &&
                    !strcmp(json_string_value(json_object_get(map, k)), ovsdb_row_uuid(row))) {
             json_object_del(map, k);
         }
-        json_decref(key);
     }
+    sbuf_free(&key);
 }
 
 static void apply_deltas(struct ovsdb_db *db, struct omap *delta)
@@ -605,11 +783,16 @@ void ovsdb_txn_apply(struct ovsdb_txn *txn)
     struct omap *delta;
     int err;
 
-    /* The deltas are computed before the rows move: they read old and new. */
-    delta = compute_deltas(txn, &err);
-    if (err) {
-        /* Out of memory half way through an apply cannot be undone. */
-        abort();
+    /* The deltas of the check, or computed now, before the rows move: they
+     * read old and new. */
+    delta = txn->delta;
+    txn->delta = NULL;
+    if (!delta) {
+        delta = compute_deltas(txn, &err);
+        if (err) {
+            /* Out of memory half way through an apply cannot be undone. */
+            abort();
+        }
     }
     for (size_t t = 0; t < db->schema->n_tables; t++) {
         OMAP_FOREACH(e, &txn->changes[t])

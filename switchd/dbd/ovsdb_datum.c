@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/random.h>
 
 bool ovsdb_uuid_valid(const char *s)
@@ -202,22 +203,64 @@ size_t ovsdb_atom_pool_size(void)
     return strings.n + pairs.n;
 }
 
+/* Random bytes for uuids, drawn from getrandom(2) a block at a time: one
+ * system call per 256 uuids rather than one each.  A child forked meanwhile
+ * (--detach, --monitor) starts with an empty block, so that it never hands
+ * out the same uuids as its parent. */
+static unsigned char rnd_block[4096];
+static size_t rnd_used = sizeof rnd_block;
+static bool rnd_atfork;
+
+static void rnd_forget(void)
+{
+    memset(rnd_block, 0, sizeof rnd_block);
+    rnd_used = sizeof rnd_block;
+}
+
+static void random_bytes(unsigned char *out, size_t n)
+{
+    if (!rnd_atfork) {
+        /* Without the handler (it cannot fail short of memory), fall back
+         * to a system call per request. */
+        rnd_atfork = !pthread_atfork(NULL, NULL, rnd_forget);
+    }
+    if (!rnd_atfork || rnd_used + n > sizeof rnd_block) {
+        unsigned char *dst = rnd_atfork ? rnd_block : out;
+        size_t want = rnd_atfork ? sizeof rnd_block : n, got = 0;
+        while (got < want) {
+            ssize_t r = getrandom(dst + got, want - got, 0);
+            if (r > 0) {
+                got += (size_t)r;
+            }
+        }
+        if (!rnd_atfork) {
+            return;
+        }
+        rnd_used = 0;
+    }
+    memcpy(out, rnd_block + rnd_used, n);
+    /* Used bytes are wiped: nothing left in memory repeats a uuid. */
+    memset(rnd_block + rnd_used, 0, n);
+    rnd_used += n;
+}
+
 void ovsdb_uuid_generate(char buf[37])
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char b[16];
-    size_t got = 0;
+    size_t o = 0;
 
-    while (got < sizeof b) {
-        ssize_t n = getrandom(b + got, sizeof b - got, 0);
-        if (n > 0) {
-            got += (size_t)n;
-        }
-    }
+    random_bytes(b, sizeof b);
     b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
     b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-             b[14], b[15]);
+    for (size_t i = 0; i < sizeof b; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) {
+            buf[o++] = '-';
+        }
+        buf[o++] = hex[b[i] >> 4];
+        buf[o++] = hex[b[i] & 15];
+    }
+    buf[o] = '\0';
 }
 
 int ovsdb_atom_cmp(const json_t *a, const json_t *b, enum ovsdb_atype type)
@@ -430,15 +473,18 @@ int ovsdb_datum_sort(const struct ovsdb_type *type, json_t *arr)
     return r;
 }
 
-long ovsdb_datum_find(const struct ovsdb_type *type, const json_t *datum, const json_t *key)
+size_t ovsdb_datum_lower_bound(const struct ovsdb_type *type, const json_t *datum,
+                               const json_t *key, bool *found)
 {
     size_t lo = 0, hi = json_array_size(datum);
 
+    *found = false;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = ovsdb_atom_cmp(elem_key(type, json_array_get(datum, mid)), key, type->key.type);
         if (!c) {
-            return (long)mid;
+            *found = true;
+            return mid;
         }
         if (c < 0) {
             lo = mid + 1;
@@ -446,24 +492,47 @@ long ovsdb_datum_find(const struct ovsdb_type *type, const json_t *datum, const 
             hi = mid;
         }
     }
-    return -1;
+    return lo;
+}
+
+long ovsdb_datum_find(const struct ovsdb_type *type, const json_t *datum, const json_t *key)
+{
+    bool found;
+    size_t i = ovsdb_datum_lower_bound(type, datum, key, &found);
+
+    return found ? (long)i : -1;
+}
+
+int ovsdb_datum_check_count(const struct ovsdb_type *type, size_t n, json_t **error)
+{
+    if (n < type->n_min || n > type->n_max) {
+        *error = ovsdb_error("constraint violation", "%zu values where %u to %u are allowed", n,
+                             type->n_min, type->n_max);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int ovsdb_datum_check_elem(const struct ovsdb_type *type, const json_t *elem, json_t **error)
+{
+    if (ovsdb_atom_check(&type->key, elem_key(type, elem), error)) {
+        return -EINVAL;
+    }
+    if (is_map(type) && ovsdb_atom_check(&type->value, json_array_get(elem, 1), error)) {
+        return -EINVAL;
+    }
+    return 0;
 }
 
 int ovsdb_datum_check(const struct ovsdb_type *type, const json_t *datum, json_t **error)
 {
     size_t n = json_array_size(datum), i;
 
-    if (n < type->n_min || n > type->n_max) {
-        *error = ovsdb_error("constraint violation", "%zu values where %u to %u are allowed", n,
-                             type->n_min, type->n_max);
+    if (ovsdb_datum_check_count(type, n, error)) {
         return -EINVAL;
     }
     for (i = 0; i < n; i++) {
-        const json_t *e = json_array_get(datum, i);
-        if (ovsdb_atom_check(&type->key, elem_key(type, e), error)) {
-            return -EINVAL;
-        }
-        if (is_map(type) && ovsdb_atom_check(&type->value, json_array_get(e, 1), error)) {
+        if (ovsdb_datum_check_elem(type, json_array_get(datum, i), error)) {
             return -EINVAL;
         }
     }
@@ -627,18 +696,45 @@ json_t *ovsdb_datum_default(const struct ovsdb_type *type)
     return arr;
 }
 
+/* True if "atom" equals default_atom(t), without making one. */
+static bool atom_is_default(enum ovsdb_atype t, const json_t *atom)
+{
+    switch (t) {
+    case OVSDB_INTEGER:
+        return json_integer_value(atom) == 0;
+    case OVSDB_REAL:
+        return json_number_value(atom) == 0.0;
+    case OVSDB_BOOLEAN:
+        return json_is_false(atom);
+    case OVSDB_STRING:
+        return json_string_length(atom) == 0;
+    case OVSDB_UUID:
+        return !strcmp(json_string_value(atom), "00000000-0000-0000-0000-000000000000");
+    case OVSDB_VOID:
+        break;
+    }
+    return true;
+}
+
 bool ovsdb_datum_is_default(const struct ovsdb_type *type, const json_t *datum)
 {
-    json_t *d;
-    bool eq;
+    const json_t *e;
 
     if (type->n_min == 0) {
         return json_array_size(datum) == 0;
     }
-    d = ovsdb_datum_default(type);
-    eq = !ovsdb_datum_cmp(type, d, datum);
-    json_decref(d);
-    return eq;
+    /* The default holds one default atom (map: default key and value).
+     * Called for every column of every row that a monitor or a journal
+     * snapshot writes, so it compares in place rather than build one. */
+    if (json_array_size(datum) != 1) {
+        return false;
+    }
+    e = json_array_get(datum, 0);
+    if (is_map(type)) {
+        return atom_is_default(type->key.type, json_array_get(e, 0)) &&
+               atom_is_default(type->value.type, json_array_get(e, 1));
+    }
+    return atom_is_default(type->key.type, e);
 }
 
 static int full_cmp(const struct ovsdb_type *type, const json_t *a, const json_t *b)
@@ -658,7 +754,9 @@ int ovsdb_datum_cmp(const struct ovsdb_type *type, const json_t *a, const json_t
         return 0;
     }
     for (i = 0; i < na && i < nb; i++) {
-        int c = full_cmp(type, json_array_get(a, i), json_array_get(b, i));
+        const json_t *x = json_array_get(a, i), *y = json_array_get(b, i);
+        /* Equal atoms and map entries are mostly the same pooled object. */
+        int c = x == y ? 0 : full_cmp(type, x, y);
         if (c) {
             return c;
         }
@@ -717,7 +815,14 @@ json_t *ovsdb_datum_diff(const struct ovsdb_type *type, const json_t *old, const
     while (i < no || j < nn) {
         const json_t *a = i < no ? json_array_get(old, i) : NULL;
         const json_t *b = j < nn ? json_array_get(new_, j) : NULL;
-        int c = !a ? 1 : !b ? -1 : elem_cmp(type, a, b);
+        int c;
+        if (a == b) {
+            /* The same pooled element in both: the common case, no change. */
+            i++;
+            j++;
+            continue;
+        }
+        c = !a ? 1 : !b ? -1 : elem_cmp(type, a, b);
         if (c < 0) {
             json_array_append(diff, (json_t *)a);
             i++;

@@ -69,8 +69,22 @@ bool ovsdb_datum_is_default(const struct ovsdb_type *type, const json_t *datum);
 /* Checks the element count and each element's constraints.  0 or -EINVAL with *error. */
 int ovsdb_datum_check(const struct ovsdb_type *type, const json_t *datum, json_t **error);
 
+/* Checks only the element count of a datum of "type" with n elements.  0 or
+ * -EINVAL with *error. */
+int ovsdb_datum_check_count(const struct ovsdb_type *type, size_t n, json_t **error);
+
+/* Checks one element (an atom, or a map's [key, value]) against the base
+ * constraints of "type".  0 or -EINVAL with *error. */
+int ovsdb_datum_check_elem(const struct ovsdb_type *type, const json_t *elem, json_t **error);
+
 /* Compares datums of the same type; 0 when equal. */
 int ovsdb_datum_cmp(const struct ovsdb_type *type, const json_t *a, const json_t *b);
+
+/* Binary search: the index of the element whose key equals "key" (then
+ * *found is true), else the index where such an element would go to keep
+ * the datum sorted. */
+size_t ovsdb_datum_lower_bound(const struct ovsdb_type *type, const json_t *datum,
+                               const json_t *key, bool *found);
 
 /* Index of the element whose key equals "key", or -1 (binary search). */
 long ovsdb_datum_find(const struct ovsdb_type *type, const json_t *datum, const json_t *key);

@@ -430,10 +430,11 @@ void ovsdb_txn_free(struct ovsdb_txn *txn)
             struct txn_row *tr = e->val;
             /* After apply the database owns the new rows and the old ones are ours. */
             ovsdb_row_free(txn->applied ? tr->old : tr->new_, n);
-            free(tr);
+            ovsdb_txn_row_free(tr, n);
         }
         ovsdb_omap_clear(&txn->changes[t]);
     }
+    ovsdb_txn_free_delta(txn);
     free(txn->changes);
     json_decref(txn->symtab);
     free(txn);
@@ -553,10 +554,12 @@ int ovsdb_txn_delete(struct ovsdb_txn *txn, size_t t, const char *uuid)
         }
         ovsdb_row_free(tr->new_, n);
         tr->new_ = NULL;
+        free(tr->checked);
+        tr->checked = NULL;
         if (!tr->old) {
             /* Inserted and deleted in the same transaction: no change at all. */
             ovsdb_omap_del(&txn->changes[t], uuid);
-            free(tr);
+            ovsdb_txn_row_free(tr, n);
         }
         return 0;
     }
@@ -565,4 +568,73 @@ int ovsdb_txn_delete(struct ovsdb_txn *txn, size_t t, const char *uuid)
         return -ENOENT;
     }
     return add_change(txn, t, uuid, old, NULL) ? 0 : -ENOMEM;
+}
+
+void ovsdb_txn_mark_checked(struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c)
+{
+    struct txn_row *tr = ovsdb_omap_get(&txn->changes[t], uuid, NULL);
+
+    if (!tr || !tr->new_) {
+        return;
+    }
+    if (!tr->checked) {
+        tr->checked = calloc(txn->db->schema->tables[t].n_cols, sizeof *tr->checked);
+        if (!tr->checked) {
+            return;
+        }
+    }
+    tr->checked[c] = true;
+}
+
+void ovsdb_txn_row_free(struct txn_row *tr, size_t n_cols)
+{
+    if (!tr) {
+        return;
+    }
+    for (size_t c = 0; tr->diff && c < n_cols; c++) {
+        json_decref(tr->diff[c]);
+        json_decref(tr->diff_of[c]);
+    }
+    free(tr->diff);
+    free(tr->diff_of);
+    free(tr->checked);
+    free(tr);
+}
+
+const json_t *ovsdb_txn_row_diff(const struct ovsdb_tschema *ts, struct txn_row *tr, size_t c)
+{
+    json_t *cur = tr->new_->cols[c];
+
+    if (!tr->diff) {
+        tr->diff = calloc(ts->n_cols, sizeof *tr->diff);
+        tr->diff_of = calloc(ts->n_cols, sizeof *tr->diff_of);
+        if (!tr->diff || !tr->diff_of) {
+            free(tr->diff);
+            free(tr->diff_of);
+            tr->diff = tr->diff_of = NULL;
+            return NULL;
+        }
+    }
+    /* Datums are never changed once the checks run (a column that changes
+     * gets a new datum), and the one held here cannot be freed and its
+     * address reused: the same pointer means the same value. */
+    if (tr->diff_of[c] != cur || !tr->diff[c]) {
+        json_decref(tr->diff[c]);
+        json_decref(tr->diff_of[c]);
+        tr->diff[c] = ovsdb_datum_diff(&ts->cols[c].type, tr->old->cols[c], cur);
+        tr->diff_of[c] = json_incref(cur);
+    }
+    return tr->diff[c];
+}
+
+const json_t *ovsdb_txn_diff(const struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c)
+{
+    const struct ovsdb_tschema *ts = &txn->db->schema->tables[t];
+    struct txn_row *tr = ovsdb_omap_get(&txn->changes[t], uuid, NULL);
+
+    if (!tr || !tr->old || !tr->new_ ||
+        (ts->cols[c].type.n_min == 1 && ts->cols[c].type.n_max == 1)) {
+        return NULL;
+    }
+    return ovsdb_txn_row_diff(ts, tr, c);
 }

@@ -89,6 +89,14 @@ struct ovsdb_row *ovsdb_txn_modify(struct ovsdb_txn *txn, size_t t, const char *
 /* Replaces column c of a writable row with "datum" (stolen). */
 void ovsdb_row_set(struct ovsdb_row *row, size_t c, json_t *datum);
 
+/* Records that column c of the transaction's writable row "uuid" of table t
+ * now holds a datum already checked against the column's constraints (its
+ * count and every element), so that ovsdb_txn_check() need not check it
+ * again: a bridge's thousands of ports, say, after a mutation that checked
+ * the one port it added.  Does nothing for a row the transaction did not
+ * insert or modify, or when out of memory (the check then simply runs). */
+void ovsdb_txn_mark_checked(struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c);
+
 /* Deletes row "uuid".  Returns 0 or -ENOENT. */
 int ovsdb_txn_delete(struct ovsdb_txn *txn, size_t t, const char *uuid);
 
@@ -103,7 +111,8 @@ bool ovsdb_txn_is_empty(const struct ovsdb_txn *txn);
 /* The checked transaction as a journal record (new reference). */
 json_t *ovsdb_txn_record(const struct ovsdb_txn *txn);
 
-/* Applies a checked transaction to the database. */
+/* Applies a checked transaction to the database.  The transaction must not
+ * change between its check and its apply. */
 void ovsdb_txn_apply(struct ovsdb_txn *txn);
 
 /* Calls cb(table, old, new) for each changed row (old NULL = inserted, new NULL = deleted). */
@@ -111,6 +120,13 @@ void ovsdb_txn_foreach_change(const struct ovsdb_txn *txn,
                               void (*cb)(size_t t, const struct ovsdb_row *old,
                                          const struct ovsdb_row *new_, void *arg),
                               void *arg);
+
+/* For a checked transaction that modified row "uuid" of table t: the
+ * update2 diff (ovsdb_datum_diff()) of its set or map column c, computed
+ * once per transaction for the journal record and monitors alike
+ * (borrowed, valid until the transaction is freed).  NULL when the row was
+ * not modified, for a scalar column, or when out of memory. */
+const json_t *ovsdb_txn_diff(const struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c);
 
 /* The transaction's named-uuid symbol table: name -> uuid string (borrowed). */
 json_t *ovsdb_txn_symtab(struct ovsdb_txn *txn);

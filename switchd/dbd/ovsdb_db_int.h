@@ -5,6 +5,8 @@
 
 #include "ovsdb_db.h"
 
+struct sbuf;
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -51,14 +53,37 @@ struct ovsdb_db {
 struct txn_row {
     struct ovsdb_row *old;
     struct ovsdb_row *new_;
+    /* Per column of new_, or NULL: its datum was checked against the
+     * column's constraints when it was set (ovsdb_txn_mark_checked()). */
+    bool *checked;
+    /* Per column, or NULL: the diff from old to new_ (diff[c], computed
+     * for the datum diff_of[c], both held), see ovsdb_txn_row_diff(). */
+    json_t **diff, **diff_of;
 };
+
+/* The update2 diff (ovsdb_datum_diff()) of set or map column c of a row the
+ * transaction modified (tr->old and tr->new_ set), computed once for the
+ * datum the column holds and kept: the reference counts, the dropping of
+ * unchanged rows and the journal record all need it, and a bridge's set of
+ * thousands of ports is then walked once instead of three times.  Returns
+ * it (borrowed), or NULL when out of memory. */
+const json_t *ovsdb_txn_row_diff(const struct ovsdb_tschema *ts, struct txn_row *tr, size_t c);
+
+/* Frees a staged change's own data and the change (not its rows). */
+void ovsdb_txn_row_free(struct txn_row *tr, size_t n_cols);
 
 struct ovsdb_txn {
     struct ovsdb_db *db;
     struct omap *changes; /* Per table: uuid -> struct txn_row. */
     json_t *symtab;
+    /* Per table: uuid -> change in strong references (intptr_t), as of the
+     * last check; ovsdb_txn_apply() reuses it.  NULL until then. */
+    struct omap *delta;
     bool applied;
 };
+
+/* Frees the per-table reference deltas of a transaction (NULL is fine). */
+void ovsdb_txn_free_delta(struct ovsdb_txn *txn);
 
 /* Row helpers: a row with n_cols empty slots (NULL on allocation failure);
  * freeing a row and its datum references (NULL is fine); a copy sharing the
@@ -73,7 +98,10 @@ struct ovsdb_row *ovsdb_new_default_row(const struct ovsdb_tschema *ts, const ch
 /* Journal form of an inserted row: non-default columns plus _version. */
 json_t *ovsdb_row_record(const struct ovsdb_tschema *ts, const struct ovsdb_row *row);
 
-/* The key string of index x of a row (new reference). */
-json_t *ovsdb_index_key(const struct ovsdb_tschema *ts, size_t x, const struct ovsdb_row *row);
+/* Replaces the contents of "out" with the key text of index x of a row (a
+ * text that two rows share exactly when their indexed columns are equal).
+ * Returns 0 or -ENOMEM. */
+int ovsdb_index_key(const struct ovsdb_tschema *ts, size_t x, const struct ovsdb_row *row,
+                    struct sbuf *out);
 
 #endif

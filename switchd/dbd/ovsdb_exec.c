@@ -232,9 +232,11 @@ static int get_table(struct exec *ex, const json_t *op, const struct ovsdb_tsche
     return 0;
 }
 
-/* Parses a "row" object into (column, datum) pairs, applied to "row" if given. */
+/* Parses a "row" object into (column, datum) pairs, applied to "row" if
+ * given.  When "uuid" is given, "row" is that row of table t in the
+ * transaction, whose columns are then known to be checked. */
 static int apply_row(struct exec *ex, const struct ovsdb_tschema *ts, const json_t *rj, bool update,
-                     struct ovsdb_row *row, json_t **error)
+                     struct ovsdb_row *row, size_t t, const char *uuid, json_t **error)
 {
     const char *cname;
     json_t *v;
@@ -260,7 +262,11 @@ static int apply_row(struct exec *ex, const struct ovsdb_tschema *ts, const json
             return -EINVAL;
         }
         if (row) {
+            /* Parsed strictly: the count and every element are checked. */
             ovsdb_row_set(row, (size_t)c, d);
+            if (uuid) {
+                ovsdb_txn_mark_checked(ex->txn, t, uuid, (size_t)c);
+            }
         } else {
             json_decref(d);
         }
@@ -309,7 +315,7 @@ static int op_insert(struct exec *ex, const json_t *op, json_t **result, json_t 
         *error = ovsdb_error("duplicate uuid", "row %s already exists", uuid);
         return -EINVAL;
     }
-    if (rj && apply_row(ex, ts, rj, false, row, error)) {
+    if (rj && apply_row(ex, ts, rj, false, row, t, uuid, error)) {
         return -EINVAL;
     }
     *result = json_pack("{s:[ss]}", "uuid", "uuid", uuid);
@@ -420,14 +426,14 @@ static int op_update(struct exec *ex, const json_t *op, json_t **result, json_t 
     size_t t, i;
     int r = -EINVAL;
 
-    if (get_table(ex, op, &ts, &t, error) || apply_row(ex, ts, rj, true, NULL, error) ||
+    if (get_table(ex, op, &ts, &t, error) || apply_row(ex, ts, rj, true, NULL, t, NULL, error) ||
         match_rows(ex, op, t, ts, &uuids, error)) {
         goto out;
     }
     json_array_foreach(uuids, i, u)
     {
         struct ovsdb_row *row = ovsdb_txn_modify(ex->txn, t, json_string_value(u));
-        if (!row || apply_row(ex, ts, rj, true, row, error)) {
+        if (!row || apply_row(ex, ts, rj, true, row, t, json_string_value(u), error)) {
             goto out;
         }
     }
@@ -478,8 +484,18 @@ static int op_mutate(struct exec *ex, const json_t *op, json_t **result, json_t 
     json_array_foreach(uuids, i, u)
     {
         struct ovsdb_row *row = ovsdb_txn_modify(ex->txn, t, json_string_value(u));
+        const json_t *mj;
+        size_t k;
         if (!row || ovsdb_mutate_row(ts, row, muts, sym_lookup, ex, error)) {
             goto out;
+        }
+        /* A mutated column was checked after the mutation. */
+        json_array_foreach(muts, k, mj)
+        {
+            int c = ovsdb_tschema_column(ts, json_string_value(json_array_get(mj, 0)));
+            if (c >= 0) {
+                ovsdb_txn_mark_checked(ex->txn, t, json_string_value(u), (size_t)c);
+            }
         }
     }
     /* Mutations are checked even when no row matched. */
@@ -534,7 +550,7 @@ static int op_wait(struct exec *ex, const json_t *op, json_t **result, json_t **
         for (size_t c = 0; c < ts->n_cols; c++) {
             probe->cols[c] = ovsdb_datum_default(&ts->cols[c].type);
         }
-        if (apply_row(ex, ts, wr, false, probe, error)) {
+        if (apply_row(ex, ts, wr, false, probe, t, NULL, error)) {
             for (size_t c = 0; c < ts->n_cols; c++) {
                 json_decref(probe->cols[c]);
             }

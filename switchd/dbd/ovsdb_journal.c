@@ -446,15 +446,36 @@ void ovsdb_journal_reserve(struct ovsdb_journal *j)
 
 int ovsdb_journal_write(struct ovsdb_journal *j, const json_t *record)
 {
+    char *body = json_dumps(record, JSON_COMPACT | JSON_ENCODE_ANY);
+    int r;
+
+    if (!body) {
+        xlog_err("%s: write: %s", j->path, strerror(ENOMEM));
+        return -ENOMEM;
+    }
+    r = ovsdb_journal_write_text(j, body, strlen(body));
+    free(body);
+    return r;
+}
+
+int ovsdb_journal_write_text(struct ovsdb_journal *j, const char *body, size_t blen)
+{
     long long before = j->size;
-    size_t len;
-    char *buf = format_record(record, &len);
+    char head[64];
+    int hlen =
+            snprintf(head, sizeof head, "XVSJ %zu %08lx\n", blen, ovsdb_journal_crc32(body, blen));
+    size_t len = (size_t)hlen + blen + 1;
+    char *buf = malloc(len);
     int r;
 
     if (!buf) {
         xlog_err("%s: write: %s", j->path, strerror(ENOMEM));
         return -ENOMEM;
     }
+    /* One buffer, one write(2): a record is never split by our own doing. */
+    memcpy(buf, head, (size_t)hlen);
+    memcpy(buf + hlen, body, blen);
+    buf[len - 1] = '\n';
     r = fsu_write_all(j->fd, buf, len);
     free(buf);
     if (r) {

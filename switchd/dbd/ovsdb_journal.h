@@ -35,6 +35,10 @@ int ovsdb_journal_append(struct ovsdb_journal *j, const json_t *record);
  * record stays in the file.  Returns 0 or -errno (logged). */
 int ovsdb_journal_write(struct ovsdb_journal *j, const json_t *record);
 
+/* As ovsdb_journal_write(), for a record already in compact JSON text: the
+ * "blen" bytes at "body" (borrowed), one line without a newline. */
+int ovsdb_journal_write_text(struct ovsdb_journal *j, const char *body, size_t blen);
+
 /* Makes every record written so far durable (fdatasync; nothing to do when
  * none was written since the last sync).  Returns 0 or -errno (logged); after
  * a failure the written records may or may not be on disk. */

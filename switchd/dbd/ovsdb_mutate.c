@@ -126,15 +126,67 @@ err:
     return -EINVAL;
 }
 
-/* Set or map union: adds the elements of "arg" whose keys are not present.
- * Both are sorted datums, so one merge walk builds the result: adding a
- * port to a bridge with thousands costs a copy, not a sort. */
-static void do_insert(const struct ovsdb_type *type, const json_t *arg, json_t **datum)
+/* Arguments with at most this many elements are merged into a datum by a
+ * binary search and an insertion or removal each; longer ones by a merge
+ * walk over both datums. */
+#define FEW_ELEMS 16
+
+/* A datum that may be changed in place: "*datum" itself when nothing but the
+ * writable row holds it (a copy this transaction made earlier), else a new
+ * copy that replaces it.  Returns NULL on allocation failure.  Datums are
+ * shared by reference count and never changed otherwise, so the copy is what
+ * keeps the committed row intact; the in-place case is what keeps many
+ * mutations of one row in one transaction (ports added to a bridge) from
+ * copying the whole set each time. */
+static json_t *unshare(json_t **datum)
+{
+    json_t *copy;
+
+    if ((*datum)->refcount == 1) {
+        return *datum;
+    }
+    copy = json_array();
+    if (!copy || json_array_extend(copy, *datum)) {
+        json_decref(copy);
+        return NULL;
+    }
+    json_decref(*datum);
+    *datum = copy;
+    return copy;
+}
+
+/* Set or map union: adds the elements of "arg" whose keys are not present
+ * (on equal keys the present element, and its map value, stays).  Both are
+ * sorted datums.  Appends each added element to "added".  Returns 0 or
+ * -ENOMEM. */
+static int do_insert(const struct ovsdb_type *type, const json_t *arg, json_t **datum,
+                     json_t *added)
 {
     bool map = type->value.type != OVSDB_VOID;
     size_t i = 0, j = 0, n = json_array_size(*datum), na = json_array_size(arg);
-    json_t *out = json_array();
+    json_t *out, *e;
 
+    if (na <= FEW_ELEMS) {
+        json_array_foreach(arg, j, e)
+        {
+            bool found;
+            size_t pos =
+                    ovsdb_datum_lower_bound(type, *datum, map ? json_array_get(e, 0) : e, &found);
+            if (found) {
+                continue;
+            }
+            /* Copied only when something really comes. */
+            out = unshare(datum);
+            if (!out || json_array_insert(out, pos, e) || json_array_append(added, e)) {
+                return -ENOMEM;
+            }
+        }
+        return 0;
+    }
+    out = json_array();
+    if (!out) {
+        return -ENOMEM;
+    }
     while (i < n || j < na) {
         json_t *a = i < n ? json_array_get(*datum, i) : NULL;
         json_t *b = j < na ? json_array_get(arg, j) : NULL;
@@ -142,24 +194,51 @@ static void do_insert(const struct ovsdb_type *type, const json_t *arg, json_t *
                 : !b ? -1
                      : ovsdb_atom_cmp(map ? json_array_get(a, 0) : a,
                                       map ? json_array_get(b, 0) : b, type->key.type);
-        /* On equal keys the present element (and its map value) stays. */
         json_array_append(out, c <= 0 ? a : b);
+        if (c > 0) {
+            json_array_append(added, b);
+        }
         i += c <= 0;
         j += c >= 0;
     }
     json_decref(*datum);
     *datum = out;
+    return 0;
 }
 
 /* Removes elements equal to those of "arg"; for a map, "arg" is either a map
- * (pairs must match) or a set of keys ("keys_only"). */
-static void do_delete(const struct ovsdb_type *type, const json_t *arg, bool keys_only,
-                      json_t **datum)
+ * (pairs must match) or a set of keys ("keys_only").  Returns 0 or -ENOMEM. */
+static int do_delete(const struct ovsdb_type *type, const json_t *arg, bool keys_only,
+                     json_t **datum)
 {
     bool map = type->value.type != OVSDB_VOID;
-    json_t *out = json_array(), *e;
+    json_t *out, *e;
     size_t i;
 
+    if (json_array_size(arg) <= FEW_ELEMS) {
+        json_array_foreach(arg, i, e)
+        {
+            const json_t *key = map && !keys_only ? json_array_get(e, 0) : e;
+            bool found;
+            size_t pos = ovsdb_datum_lower_bound(type, *datum, key, &found);
+            if (!found || (map && !keys_only &&
+                           ovsdb_atom_cmp(json_array_get(json_array_get(*datum, pos), 1),
+                                          json_array_get(e, 1), type->value.type))) {
+                continue;
+            }
+            /* Copied only when something really goes. */
+            out = unshare(datum);
+            if (!out) {
+                return -ENOMEM;
+            }
+            json_array_remove(out, pos);
+        }
+        return 0;
+    }
+    out = json_array();
+    if (!out) {
+        return -ENOMEM;
+    }
     json_array_foreach(*datum, i, e)
     {
         const json_t *key = map ? json_array_get(e, 0) : e;
@@ -180,6 +259,33 @@ static void do_delete(const struct ovsdb_type *type, const json_t *arg, bool key
     }
     json_decref(*datum);
     *datum = out;
+    return 0;
+}
+
+/* Checks a column after an insert or delete mutation.  A datum that the row
+ * held before was checked already (committed rows at their commit, values
+ * of this transaction when they were set), except a freshly inserted row's
+ * default, which the schema does not promise to be valid: then the whole
+ * datum is checked, else its count and the elements the mutation added. */
+static int check_mutated(const struct ovsdb_column *col, const json_t *datum, bool was_default,
+                         const json_t *added, json_t **error)
+{
+    const json_t *e;
+    size_t i;
+
+    if (was_default) {
+        return ovsdb_datum_check(&col->type, datum, error);
+    }
+    if (ovsdb_datum_check_count(&col->type, json_array_size(datum), error)) {
+        return -EINVAL;
+    }
+    json_array_foreach(added, i, e)
+    {
+        if (ovsdb_datum_check_elem(&col->type, e, error)) {
+            return -EINVAL;
+        }
+    }
+    return 0;
 }
 
 static int one_mutation(const struct ovsdb_tschema *ts, struct ovsdb_row *row, const json_t *mj,
@@ -187,9 +293,9 @@ static int one_mutation(const struct ovsdb_tschema *ts, struct ovsdb_row *row, c
 {
     const struct ovsdb_column *col;
     const struct ovsdb_type *type;
-    json_t *arg = NULL, *datum = NULL;
+    json_t *arg = NULL, *datum = NULL, *added = NULL;
     enum mutator m;
-    bool keys_only = false;
+    bool keys_only = false, was_default;
     int c, r = -EINVAL;
 
     if (!json_is_array(mj) || json_array_size(mj) != 3 || !json_is_string(json_array_get(mj, 0)) ||
@@ -247,25 +353,32 @@ static int one_mutation(const struct ovsdb_tschema *ts, struct ovsdb_row *row, c
         r = 0;
         goto out;
     }
-    datum = json_incref(row->cols[c]);
     if (m < M_INSERT) {
-        if (arith(type, m, arg, &datum, error)) {
+        datum = json_incref(row->cols[c]);
+        if (arith(type, m, arg, &datum, error) || ovsdb_datum_check(type, datum, error)) {
             goto out;
         }
-    } else if (m == M_INSERT) {
-        do_insert(type, arg, &datum);
-    } else {
-        do_delete(type, arg, keys_only, &datum);
-    }
-    if (ovsdb_datum_check(type, datum, error)) {
+        ovsdb_row_set(row, (size_t)c, datum);
+        datum = NULL;
+        r = 0;
         goto out;
     }
-    ovsdb_row_set(row, (size_t)c, datum);
-    datum = NULL;
+    /* Insert and delete work on the row's own datum (see unshare()). */
+    was_default = row->cols[c] == col->default_datum;
+    added = json_array();
+    if (!added || (m == M_INSERT ? do_insert(type, arg, &row->cols[c], added)
+                                 : do_delete(type, arg, keys_only, &row->cols[c]))) {
+        *error = ovsdb_error("resources exhausted", "%s", "out of memory");
+        goto out;
+    }
+    if (check_mutated(col, row->cols[c], was_default, added, error)) {
+        goto out;
+    }
     r = 0;
 out:
     json_decref(arg);
     json_decref(datum);
+    json_decref(added);
     return r;
 }
 
