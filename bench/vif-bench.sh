@@ -14,9 +14,10 @@
 #             OVS part of the original scripts is timed (no xenstore, no ip
 #             link), so the comparison favours the original.
 #
-# The VIFs are tap devices in a sandbox dom0 namespace (no guests).  Every
-# call is timed on its own (wall clock, process start included); the table
-# shows per-VIF medians and totals.  After each plug round the bench checks
+# The VIFs are tap devices in a sandbox dom0 namespace (no guests), made
+# just before the first round that uses them.  Every call is timed on its own
+# (wall clock, process start included); the table shows per-VIF medians and
+# totals.  After each plug round the bench checks
 # that N ports and 19*N cookie=1 flows are there, and after each unplug that
 # none are left, so a fast wrong answer cannot pass for a result.
 #
@@ -176,11 +177,17 @@ total=0
 for n in $sizes; do [ "$n" -le "$max" ] && [ "$n" -gt "$total" ] && total=$n; done
 [ "$total" -gt 0 ] || die "no size left under VIF_BENCH_MAX=$max"
 VB_NET=0e0e0e0e-0000-4000-8000-000000000000
-{
-    for ((i = 1; i <= total; i++)); do echo "tuntap add dev vif$i.0 mode tap"; done
-    echo "tuntap add dev floor0 mode tap"
-} >"$tmp/links"
-ip -n "$dom0" -batch "$tmp/links" || die "cannot make $total tap devices"
+# The taps of a round are made just before it, so that a round of N runs with N VIF devices
+# in dom0 as a host with N VIFs has (the switch daemon slows down with every device in its
+# namespace, on the bridge or not).
+made=0
+make_taps() { # n
+    local i
+    for ((i = made + 1; i <= $1; i++)); do echo "tuntap add dev vif$i.0 mode tap"; done >"$tmp/links"
+    [ "$made" -gt 0 ] || echo "tuntap add dev floor0 mode tap" >>"$tmp/links"
+    ip -n "$dom0" -batch "$tmp/links" || die "cannot make tap devices up to vif$1.0"
+    made=$1
+}
 keys=()
 flush_keys() {
     [ ${#keys[@]} -eq 0 ] || xenstore-write "${keys[@]}" || die "xenstore-write failed"
@@ -248,6 +255,7 @@ bad=0
 note "stock Open vSwitch $(ovs-vswitchd --version | head -n1 | awk '{ print $NF }'), userspace datapath; VIFs are taps"
 for n in $sizes; do
     [ "$n" -le "$max" ] || { note "N=$n skipped (VIF_BENCH_MAX=$max)"; continue; }
+    [ "$n" -gt "$made" ] && make_taps "$n"
     if [ "$ours" = 1 ]; then
         round ours-plug "$n"
         floor_round "$n" || die "measuring the switch's floor at N=$n failed"
