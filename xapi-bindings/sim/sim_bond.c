@@ -805,11 +805,7 @@ static struct xr_value *sdn_db_forget(struct sim_ctx *ctx, const char *ref)
     if (sim_txn_begin(ctx, &work) < 0) {
         return NULL;
     }
-    if (sim_db_remove(work, C_SDN, ref) < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, sim_db_remove(work, C_SDN, ref));
 }
 
 /* pool.set_vswitch_controller(address), as Xapi_pool's: the address

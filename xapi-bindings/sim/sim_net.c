@@ -167,6 +167,12 @@ struct xr_value *sim_net_finish_void(struct sim_ctx *ctx, struct sim_db *work)
     return sim_txn_finish(ctx, work, xr_string(""));
 }
 
+struct xr_value *sim_net_finish_status(struct sim_ctx *ctx, struct sim_db *work, int r)
+{
+    /* sim_txn_finish() drops the working copy when there is no result. */
+    return sim_txn_finish(ctx, work, r < 0 ? NULL : xr_string(""));
+}
+
 struct xr_value *sim_net_finish_ref(struct sim_ctx *ctx, struct sim_db *work, const char *ref)
 {
     return sim_txn_finish(ctx, work, xr_string(ref));
@@ -238,11 +244,7 @@ static struct xr_value *map_add(struct sim_ctx *ctx, const struct xapi_class *cl
     if (sim_txn_begin(ctx, &work) < 0) {
         return NULL;
     }
-    if (sim_map_put(work, cls, self, field, key, value) < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, sim_map_put(work, cls, self, field, key, value));
 }
 
 static struct xr_value *map_remove(struct sim_ctx *ctx, const struct xapi_class *cls,
@@ -261,11 +263,7 @@ static struct xr_value *map_remove(struct sim_ctx *ctx, const struct xapi_class 
     if (sim_txn_begin(ctx, &work) < 0) {
         return NULL;
     }
-    if (sim_map_del(work, cls, self, field, key) < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, sim_map_del(work, cls, self, field, key));
 }
 
 /* A string field setter: set_<field>(self, value). */
@@ -285,11 +283,7 @@ static struct xr_value *str_set(struct sim_ctx *ctx, const struct xapi_class *cl
     if (sim_txn_begin(ctx, &work) < 0) {
         return NULL;
     }
-    if (sim_set_str(work, cls, self, field, value) < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, sim_set_str(work, cls, self, field, value));
 }
 
 #define MAP_METHODS(fn_prefix, cls, field)                                                         \
@@ -390,20 +384,26 @@ int sim_net_add_pif(struct sim_db *work, const struct xapi_pif *pif)
     return r;
 }
 
-/* Removes PIF "pif" from "work" with its links from its network and host. */
-int sim_net_remove_pif(struct sim_db *work, const char *pif)
+int sim_net_remove_linked(struct sim_db *work, const struct xapi_class *cls, const char *ref,
+                          const char *set, const struct xapi_class *owner_cls,
+                          const char *owner_field)
 {
-    const char *net = sim_rec_str(work, C_PIF, pif, "network");
-    const char *host = sim_rec_str(work, C_PIF, pif, "host");
+    const char *net = sim_rec_str(work, cls, ref, "network");
+    const char *owner = sim_rec_str(work, cls, ref, owner_field);
     int r = 0;
 
     if (sim_rec(work, C_NET, net)) {
-        r = sim_set_remove(work, C_NET, net, "PIFs", pif);
+        r = sim_set_remove(work, C_NET, net, set, ref);
     }
-    if (r == 0 && sim_rec(work, C_HOST, host)) {
-        r = sim_set_remove(work, C_HOST, host, "PIFs", pif);
+    if (r == 0 && sim_rec(work, owner_cls, owner)) {
+        r = sim_set_remove(work, owner_cls, owner, set, ref);
     }
-    return r == 0 ? sim_db_remove(work, C_PIF, pif) : r;
+    return r == 0 ? sim_db_remove(work, cls, ref) : r;
+}
+
+int sim_net_remove_pif(struct sim_db *work, const char *pif)
+{
+    return sim_net_remove_linked(work, C_PIF, pif, "PIFs", C_HOST, "host");
 }
 
 /* A new virtual PIF record on "net" of the host, device "device", MAC

@@ -36,6 +36,9 @@ bool sim_net_is_string_map(const struct xr_value *v);
 /* Commits "work" with result "" / the string "ref" (sim_txn_finish()). */
 struct xr_value *sim_net_finish_void(struct sim_ctx *ctx, struct sim_db *work);
 struct xr_value *sim_net_finish_ref(struct sim_ctx *ctx, struct sim_db *work, const char *ref);
+/* The change to "work" ended with status r: commits it with result "" when r is 0; drops it
+ * (and returns NULL, an internal error) when r is negative. */
+struct xr_value *sim_net_finish_status(struct sim_ctx *ctx, struct sim_db *work, int r);
 /* "err" (taken) if not NULL, else a success with "". */
 struct xr_value *sim_net_void_or(struct xr_value *err);
 /* Whether "env" is a success envelope. */
@@ -59,6 +62,12 @@ int sim_net_new_pif(struct sim_ctx *ctx, struct xapi_pif *p, char ref[48], char 
  * removes it and those links.  0 or a negative errno. */
 int sim_net_add_pif(struct sim_db *work, const struct xapi_pif *pif);
 int sim_net_remove_pif(struct sim_db *work, const char *pif);
+/* Removes record "ref" of "cls" (a PIF or a VIF) from "work" with its links: from the set
+ * "set" of its network and of its owner (the record of "owner_cls" named by its field
+ * "owner_field", e.g. a VIF's VM).  0 or a negative errno. */
+int sim_net_remove_linked(struct sim_db *work, const struct xapi_class *cls, const char *ref,
+                          const char *set, const struct xapi_class *owner_cls,
+                          const char *owner_field);
 
 /* Runs `<libexec>/interface-reconfigure --session S --pif P [--management]
  * up|down` as XAPI does to plug or unplug a PIF.  Returns NULL when it

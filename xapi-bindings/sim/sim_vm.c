@@ -157,17 +157,7 @@ static struct xr_value *vm_create(struct sim_ctx *ctx, const struct xr_value *pa
 /* Removes VIF "vif" and its links from "work". */
 static int remove_vif(struct sim_db *work, const char *vif)
 {
-    const char *net = sim_rec_str(work, C_VIF, vif, "network");
-    const char *vm = sim_rec_str(work, C_VIF, vif, "VM");
-    int r = 0;
-
-    if (sim_rec(work, C_NET, net)) {
-        r = sim_set_remove(work, C_NET, net, "VIFs", vif);
-    }
-    if (r == 0 && sim_rec(work, C_VM, vm)) {
-        r = sim_set_remove(work, C_VM, vm, "VIFs", vif);
-    }
-    return r == 0 ? sim_db_remove(work, C_VIF, vif) : r;
+    return sim_net_remove_linked(work, C_VIF, vif, "VIFs", C_VM, "VM");
 }
 
 static struct xr_value *vm_destroy(struct sim_ctx *ctx, const struct xr_value *params)
@@ -207,11 +197,7 @@ static struct xr_value *vm_destroy(struct sim_ctx *ctx, const struct xr_value *p
     if (r == 0) {
         r = sim_db_remove(work, C_VM, self);
     }
-    if (r < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, r);
 }
 
 /* The MAC of VIF "device" of a VM with mac_seed "seed": a hash chain like
@@ -384,11 +370,7 @@ static struct xr_value *vif_destroy(struct sim_ctx *ctx, const struct xr_value *
     if (sim_txn_begin(ctx, &work) < 0) {
         return NULL;
     }
-    if (remove_vif(work, self) < 0) {
-        sim_db_free(work);
-        return NULL;
-    }
-    return sim_net_finish_void(ctx, work);
+    return sim_net_finish_status(ctx, work, remove_vif(work, self));
 }
 
 /* The runtime description of VIF "vif" (strings borrowed from the live
