@@ -3,6 +3,7 @@
 
 #include "ovsdb_datum.h"
 #include "ovsdb_db_int.h"
+#include "ovsdb_mutate.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -601,10 +602,9 @@ void ovsdb_txn_row_free(struct txn_row *tr, size_t n_cols)
     free(tr);
 }
 
-const json_t *ovsdb_txn_row_diff(const struct ovsdb_tschema *ts, struct txn_row *tr, size_t c)
+/* Gives a staged change its per-column diff slots.  0 or -ENOMEM. */
+static int diff_slots(const struct ovsdb_tschema *ts, struct txn_row *tr)
 {
-    json_t *cur = tr->new_->cols[c];
-
     if (!tr->diff) {
         tr->diff = calloc(ts->n_cols, sizeof *tr->diff);
         tr->diff_of = calloc(ts->n_cols, sizeof *tr->diff_of);
@@ -612,19 +612,136 @@ const json_t *ovsdb_txn_row_diff(const struct ovsdb_tschema *ts, struct txn_row 
             free(tr->diff);
             free(tr->diff_of);
             tr->diff = tr->diff_of = NULL;
-            return NULL;
+            return -ENOMEM;
         }
     }
-    /* Datums are never changed once the checks run (a column that changes
-     * gets a new datum), and the one held here cannot be freed and its
-     * address reused: the same pointer means the same value. */
+    return 0;
+}
+
+/* Forgets the diff kept for column c. */
+static void drop_diff(struct txn_row *tr, size_t c)
+{
+    json_decref(tr->diff[c]);
+    json_decref(tr->diff_of[c]);
+    tr->diff[c] = tr->diff_of[c] = NULL;
+}
+
+const json_t *ovsdb_txn_row_diff(const struct ovsdb_tschema *ts, struct txn_row *tr, size_t c)
+{
+    json_t *cur = tr->new_->cols[c];
+
+    if (diff_slots(ts, tr)) {
+        return NULL;
+    }
+    /* A kept diff holds the datum it was made for, which therefore cannot be
+     * freed and its address reused: the same pointer means the same value
+     * (a mutation that changes it in place lets go first, see
+     * ovsdb_txn_mutate()). */
     if (tr->diff_of[c] != cur || !tr->diff[c]) {
-        json_decref(tr->diff[c]);
-        json_decref(tr->diff_of[c]);
+        drop_diff(tr, c);
         tr->diff[c] = ovsdb_datum_diff(&ts->cols[c].type, tr->old->cols[c], cur);
         tr->diff_of[c] = json_incref(cur);
     }
     return tr->diff[c];
+}
+
+struct mutate_ctx {
+    const struct ovsdb_tschema *ts;
+    struct txn_row *tr;
+};
+
+/* Brings the diff of column c up to date with one element that came in or
+ * went out (see struct ovsdb_mutate_watch).  After the change, the diff's
+ * entry for the element's key is what ovsdb_datum_diff() would give: none
+ * when the key now holds what the committed row holds, else the committed
+ * element for a key that went, the new element for a key that came or whose
+ * value changed. */
+static void track_elem(size_t c, const json_t *e, bool added, void *arg)
+{
+    struct mutate_ctx *ctx = arg;
+    const struct ovsdb_type *type = &ctx->ts->cols[c].type;
+    const json_t *old = ctx->tr->old->cols[c], *key, *want;
+    json_t *d = ctx->tr->diff[c];
+    bool map = type->value.type != OVSDB_VOID, found;
+    long o;
+    size_t pos;
+    int r;
+
+    if (!d || ctx->tr->diff_of[c]) {
+        return; /* Not kept element by element for this mutation. */
+    }
+    if (!e) {
+        drop_diff(ctx->tr, c);
+        return;
+    }
+    key = map ? json_array_get(e, 0) : e;
+    o = ovsdb_datum_find(type, old, key);
+    if (added) {
+        want = o >= 0 && (!map || !ovsdb_atom_cmp(json_array_get(json_array_get(old, (size_t)o), 1),
+                                                  json_array_get(e, 1), type->value.type))
+                       ? NULL
+                       : e;
+    } else {
+        want = o >= 0 ? json_array_get(old, (size_t)o) : NULL;
+    }
+    pos = ovsdb_datum_lower_bound(type, d, key, &found);
+    if (!want) {
+        r = found ? json_array_remove(d, pos) : 0;
+    } else {
+        r = found ? json_array_set(d, pos, (json_t *)want)
+                  : json_array_insert(d, pos, (json_t *)want);
+    }
+    if (r) {
+        drop_diff(ctx->tr, c); /* Out of memory: the walk will make it. */
+    }
+}
+
+int ovsdb_txn_mutate(struct ovsdb_txn *txn, size_t t, const char *uuid, const json_t *muts,
+                     ovsdb_symbol_fn sym, void *sym_arg, json_t **error)
+{
+    const struct ovsdb_tschema *ts = &txn->db->schema->tables[t];
+    struct ovsdb_row *row = ovsdb_txn_modify(txn, t, uuid);
+    struct txn_row *tr = ovsdb_omap_get(&txn->changes[t], uuid, NULL);
+    struct mutate_ctx ctx = {ts, tr};
+    struct ovsdb_mutate_watch watch = {track_elem, &ctx};
+    bool keep = row && tr->old && !diff_slots(ts, tr);
+    const json_t *mj;
+    size_t i;
+    int r;
+
+    if (!row) {
+        *error = ovsdb_error("resources exhausted", "%s", "out of memory");
+        return -ENOMEM;
+    }
+    /* Each set or map column the mutations name keeps its diff element by
+     * element: one still valid lets go of its datum (so that the mutation
+     * can change it in place), one that still holds the committed datum
+     * starts empty, any other is dropped and made by a walk when needed. */
+    json_array_foreach(keep ? muts : NULL, i, mj)
+    {
+        const char *name = json_string_value(json_array_get(mj, 0));
+        int c = name ? ovsdb_tschema_column(ts, name) : -1;
+        const struct ovsdb_type *type = c >= 2 ? &ts->cols[c].type : NULL;
+        if (!type || (type->n_min == 1 && type->n_max == 1) || (tr->diff[c] && !tr->diff_of[c])) {
+            continue; /* Scalar, invalid (the mutation says so), or done. */
+        }
+        if (tr->diff[c] && tr->diff_of[c] == row->cols[c]) {
+            json_decref(tr->diff_of[c]);
+            tr->diff_of[c] = NULL;
+        } else {
+            drop_diff(tr, c);
+            if (row->cols[c] == tr->old->cols[c]) {
+                tr->diff[c] = json_array();
+            }
+        }
+    }
+    r = ovsdb_mutate_row(ts, row, muts, sym, sym_arg, keep ? &watch : NULL, error);
+    for (size_t c = 0; keep && c < ts->n_cols; c++) {
+        if (tr->diff[c] && !tr->diff_of[c]) {
+            tr->diff_of[c] = json_incref(row->cols[c]);
+        }
+    }
+    return r;
 }
 
 const json_t *ovsdb_txn_diff(const struct ovsdb_txn *txn, size_t t, const char *uuid, size_t c)

@@ -4,6 +4,7 @@
 #ifndef XVS_OVSDB_DB_H
 #define XVS_OVSDB_DB_H
 
+#include "ovsdb_datum.h"
 #include "ovsdb_schema.h"
 
 #include <jansson.h>
@@ -85,6 +86,15 @@ struct ovsdb_row *ovsdb_txn_insert(struct ovsdb_txn *txn, size_t t, const char *
 
 /* Returns a writable copy of row "uuid" (made on first use), or NULL. */
 struct ovsdb_row *ovsdb_txn_modify(struct ovsdb_txn *txn, size_t t, const char *uuid);
+
+/* Applies the array of mutations "muts" (RFC 7047 <mutation>s, see
+ * ovsdb_mutate_row()) to row "uuid" of table t, which must exist, keeping
+ * the diff of each set or map column they change up to date element by
+ * element, so that adding a port to a bridge of thousands costs no walk over
+ * all of them.  Returns 0, or a negative errno with a new RFC error object
+ * in *error (then the transaction must be dropped). */
+int ovsdb_txn_mutate(struct ovsdb_txn *txn, size_t t, const char *uuid, const json_t *muts,
+                     ovsdb_symbol_fn sym, void *sym_arg, json_t **error);
 
 /* Replaces column c of a writable row with "datum" (stolen). */
 void ovsdb_row_set(struct ovsdb_row *row, size_t c, json_t *datum);

@@ -483,10 +483,9 @@ static int op_mutate(struct exec *ex, const json_t *op, json_t **result, json_t 
     }
     json_array_foreach(uuids, i, u)
     {
-        struct ovsdb_row *row = ovsdb_txn_modify(ex->txn, t, json_string_value(u));
         const json_t *mj;
         size_t k;
-        if (!row || ovsdb_mutate_row(ts, row, muts, sym_lookup, ex, error)) {
+        if (ovsdb_txn_mutate(ex->txn, t, json_string_value(u), muts, sym_lookup, ex, error)) {
             goto out;
         }
         /* A mutated column was checked after the mutation. */
@@ -499,7 +498,7 @@ static int op_mutate(struct exec *ex, const json_t *op, json_t **result, json_t 
         }
     }
     /* Mutations are checked even when no row matched. */
-    if (!json_array_size(uuids) && ovsdb_mutate_row(ts, NULL, muts, sym_lookup, ex, error)) {
+    if (!json_array_size(uuids) && ovsdb_mutate_row(ts, NULL, muts, sym_lookup, ex, NULL, error)) {
         goto out;
     }
     *result = json_pack("{s:I}", "count", (json_int_t)json_array_size(uuids));

@@ -207,9 +207,10 @@ static int do_insert(const struct ovsdb_type *type, const json_t *arg, json_t **
 }
 
 /* Removes elements equal to those of "arg"; for a map, "arg" is either a map
- * (pairs must match) or a set of keys ("keys_only").  Returns 0 or -ENOMEM. */
+ * (pairs must match) or a set of keys ("keys_only").  Appends each removed
+ * element to "removed".  Returns 0 or -ENOMEM. */
 static int do_delete(const struct ovsdb_type *type, const json_t *arg, bool keys_only,
-                     json_t **datum)
+                     json_t **datum, json_t *removed)
 {
     bool map = type->value.type != OVSDB_VOID;
     json_t *out, *e;
@@ -228,7 +229,7 @@ static int do_delete(const struct ovsdb_type *type, const json_t *arg, bool keys
             }
             /* Copied only when something really goes. */
             out = unshare(datum);
-            if (!out) {
+            if (!out || json_array_append(removed, json_array_get(out, pos))) {
                 return -ENOMEM;
             }
             json_array_remove(out, pos);
@@ -253,8 +254,9 @@ static int do_delete(const struct ovsdb_type *type, const json_t *arg, bool keys
                            type->value.type)) {
             j = -1;
         }
-        if (j < 0) {
-            json_array_append(out, e);
+        if (json_array_append(j < 0 ? out : removed, e)) {
+            json_decref(out);
+            return -ENOMEM;
         }
     }
     json_decref(*datum);
@@ -288,12 +290,39 @@ static int check_mutated(const struct ovsdb_column *col, const json_t *datum, bo
     return 0;
 }
 
+/* Tells "watch" (may be NULL) what a mutation of column c changed: the
+ * elements in "added" came in, those in "removed" went out, or with both
+ * NULL, the column changed in a way not told element by element. */
+static void tell(const struct ovsdb_mutate_watch *watch, size_t c, const json_t *added,
+                 const json_t *removed)
+{
+    const json_t *e;
+    size_t i;
+
+    if (!watch) {
+        return;
+    }
+    if (!added && !removed) {
+        watch->elem(c, NULL, false, watch->arg);
+        return;
+    }
+    json_array_foreach(removed, i, e)
+    {
+        watch->elem(c, e, false, watch->arg);
+    }
+    json_array_foreach(added, i, e)
+    {
+        watch->elem(c, e, true, watch->arg);
+    }
+}
+
 static int one_mutation(const struct ovsdb_tschema *ts, struct ovsdb_row *row, const json_t *mj,
-                        ovsdb_symbol_fn sym, void *sym_arg, json_t **error)
+                        ovsdb_symbol_fn sym, void *sym_arg, const struct ovsdb_mutate_watch *watch,
+                        json_t **error)
 {
     const struct ovsdb_column *col;
     const struct ovsdb_type *type;
-    json_t *arg = NULL, *datum = NULL, *added = NULL;
+    json_t *arg = NULL, *datum = NULL, *added = NULL, *removed = NULL;
     enum mutator m;
     bool keys_only = false, was_default;
     int c, r = -EINVAL;
@@ -360,17 +389,21 @@ static int one_mutation(const struct ovsdb_tschema *ts, struct ovsdb_row *row, c
         }
         ovsdb_row_set(row, (size_t)c, datum);
         datum = NULL;
+        tell(watch, (size_t)c, NULL, NULL);
         r = 0;
         goto out;
     }
     /* Insert and delete work on the row's own datum (see unshare()). */
     was_default = row->cols[c] == col->default_datum;
     added = json_array();
-    if (!added || (m == M_INSERT ? do_insert(type, arg, &row->cols[c], added)
-                                 : do_delete(type, arg, keys_only, &row->cols[c]))) {
+    removed = json_array();
+    if (!added || !removed ||
+        (m == M_INSERT ? do_insert(type, arg, &row->cols[c], added)
+                       : do_delete(type, arg, keys_only, &row->cols[c], removed))) {
         *error = ovsdb_error("resources exhausted", "%s", "out of memory");
         goto out;
     }
+    tell(watch, (size_t)c, added, removed);
     if (check_mutated(col, row->cols[c], was_default, added, error)) {
         goto out;
     }
@@ -379,18 +412,20 @@ out:
     json_decref(arg);
     json_decref(datum);
     json_decref(added);
+    json_decref(removed);
     return r;
 }
 
 int ovsdb_mutate_row(const struct ovsdb_tschema *ts, struct ovsdb_row *row, const json_t *muts,
-                     ovsdb_symbol_fn sym, void *sym_arg, json_t **error)
+                     ovsdb_symbol_fn sym, void *sym_arg, const struct ovsdb_mutate_watch *watch,
+                     json_t **error)
 {
     const json_t *mj;
     size_t i;
 
     json_array_foreach(muts, i, mj)
     {
-        if (one_mutation(ts, row, mj, sym, sym_arg, error)) {
+        if (one_mutation(ts, row, mj, sym, sym_arg, watch, error)) {
             return -EINVAL;
         }
     }

@@ -425,6 +425,114 @@ static void test_mutate_update(void **state)
     json_decref(res);
 }
 
+/* A random mutation of Root's "ids" map (small keys and values, so that keys
+ * meet again and values differ) or "nums" set, as JSON text in "buf". */
+static void random_mutation(char *buf, size_t size)
+{
+    int k1 = rand() % 6, k2 = rand() % 6, v1 = rand() % 3, v2 = rand() % 3;
+
+    switch (rand() % 5) {
+    case 0:
+        snprintf(buf, size,
+                 "[\"ids\", \"insert\", [\"map\", [[\"k%d\", \"%d\"], [\"k%d\", \"%d\"]]]]", k1, v1,
+                 k1 == k2 ? (k2 + 1) % 6 : k2, v2);
+        break;
+    case 1:
+        snprintf(buf, size, "[\"ids\", \"delete\", [\"set\", [\"k%d\"]]]", k1);
+        break;
+    case 2:
+        snprintf(buf, size, "[\"ids\", \"delete\", [\"map\", [[\"k%d\", \"%d\"]]]]", k1, v1);
+        break;
+    case 3:
+        snprintf(buf, size, "[\"nums\", \"insert\", [\"set\", [%d]]]", k1);
+        break;
+    default:
+        snprintf(buf, size, "[\"nums\", \"delete\", %d]", k1);
+        break;
+    }
+}
+
+/* The diff a transaction keeps for a mutated set or map column, element by
+ * element (ovsdb_txn_mutate()), is exactly the one a walk over the committed
+ * and the new datum gives, whatever the sequence of mutations, updates and
+ * transactions: random sequences against ovsdb_datum_diff(). */
+static void test_mutation_diffs(void **state)
+{
+    struct fixture *f = *state;
+    const struct ovsdb_schema *s = ovsdb_db_schema(f->db);
+    size_t t = (size_t)ovsdb_schema_table(s, "Root");
+    const struct ovsdb_tschema *ts = &s->tables[t];
+    int cols[2] = {ovsdb_tschema_column(ts, "ids"), ovsdb_tschema_column(ts, "nums")};
+    json_t *res, *uuid;
+    char uuid_text[37];
+    int rc, applied = 0;
+
+    res = run(f->db, "[{\"op\": \"insert\", \"table\": \"Root\", \"row\": {\"fixed\": \"f\"}}]",
+              &rc);
+    assert_int_equal(rc, 0);
+    uuid = json_array_get(json_object_get(json_array_get(res, 0), "uuid"), 1);
+    snprintf(uuid_text, sizeof uuid_text, "%s", json_string_value(uuid));
+    json_decref(res);
+    srand(7);
+    for (int round = 0; round < 400; round++) {
+        char ops[4096], mut[128];
+        size_t len = 0;
+        int n_ops = 1 + rand() % 4;
+        struct ovsdb_txn *txn = NULL;
+        json_t *jops, *comment = NULL;
+
+        len += (size_t)snprintf(ops + len, sizeof ops - len, "[");
+        for (int o = 0; o < n_ops; o++) {
+            if (rand() % 8 == 0) {
+                /* An update in between: the kept diff must not survive it. */
+                len += (size_t)snprintf(ops + len, sizeof ops - len,
+                                        "%s{\"op\": \"update\", \"table\": \"Root\", \"where\": [],"
+                                        " \"row\": {\"ids\": [\"map\", [[\"k%d\", \"0\"]]]}}",
+                                        o ? ", " : "", rand() % 6);
+                continue;
+            }
+            len += (size_t)snprintf(ops + len, sizeof ops - len,
+                                    "%s{\"op\": \"mutate\", \"table\": \"Root\", \"where\": [],"
+                                    " \"mutations\": [",
+                                    o ? ", " : "");
+            for (int m = 0, n_muts = 1 + rand() % 3; m < n_muts; m++) {
+                random_mutation(mut, sizeof mut);
+                len += (size_t)snprintf(ops + len, sizeof ops - len, "%s%s", m ? ", " : "", mut);
+            }
+            len += (size_t)snprintf(ops + len, sizeof ops - len, "]}");
+        }
+        snprintf(ops + len, sizeof ops - len, "]");
+        jops = json_loads(ops, 0, NULL);
+        assert_non_null(jops);
+        rc = ovsdb_exec(f->db, jops, NULL, NULL, &res, &txn, &comment);
+        if (rc == 0 && txn) {
+            const struct ovsdb_row *old = ovsdb_db_get(f->db, t, uuid_text);
+            const struct ovsdb_row *new_ = ovsdb_txn_get(txn, t, uuid_text);
+            assert_non_null(old);
+            assert_non_null(new_);
+            for (int k = 0; k < 2; k++) {
+                size_t c = (size_t)cols[k];
+                const json_t *kept = ovsdb_txn_diff(txn, t, uuid_text, c);
+                json_t *walked = ovsdb_datum_diff(&ts->cols[c].type, old->cols[c], new_->cols[c]);
+                if (!kept ? json_array_size(walked) != 0 : !json_equal(kept, walked)) {
+                    char *a = kept ? json_dumps(kept, 0) : NULL, *b = json_dumps(walked, 0);
+                    fail_msg("round %d, %s: kept diff %s, walked %s, after %s", round,
+                             ts->cols[c].name, a ? a : "(none)", b, ops);
+                }
+                json_decref(walked);
+            }
+            ovsdb_txn_apply(txn);
+            applied++;
+        }
+        ovsdb_txn_free(txn);
+        json_decref(comment);
+        json_decref(res);
+        json_decref(jops);
+    }
+    /* Most rounds changed something (a few break the nums limit of 3). */
+    assert_true(applied > 200);
+}
+
 /* Keeps the one row of "table" in *arg. */
 static void take_row(const struct ovsdb_row *row, void *arg)
 {
@@ -535,6 +643,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_errors_change_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_refs_and_gc, setup, teardown),
             cmocka_unit_test_setup_teardown(test_mutate_update, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_mutation_diffs, setup, teardown),
             cmocka_unit_test_setup_teardown(test_string_pool, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
