@@ -20,10 +20,11 @@ rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 bench_one() { # label, pid, socket
     local out
-    out=$("$build/bench/ovsdb_bench" "unix:$3" "$ports")
+    out=$("$build/bench/ovsdb_bench" --server-pid "$2" "unix:$3" "$ports")
     echo "$1 ${out//$'\n'/$'\n'$1 }"
     echo "$1 rss_after_$((2 * ports))_ports: $(rss_kb "$2") kB"
-    out=$("$build/bench/ovsdb_bench" --concurrent "$clients" "unix:$3" "$ports" $((2 * ports)))
+    out=$("$build/bench/ovsdb_bench" --server-pid "$2" --concurrent "$clients" "unix:$3" "$ports" \
+        $((2 * ports)))
     echo "$1 ${out//$'\n'/$'\n'$1 }"
 }
 

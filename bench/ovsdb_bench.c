@@ -1,7 +1,7 @@
 /* OVSDB server benchmark: the port churn of a XenServer host.
  *
- * Usage: ovsdb_bench REMOTE PORTS
- *        ovsdb_bench --concurrent CLIENTS REMOTE PORTS FIRST
+ * Usage: ovsdb_bench [--server-pid PID] REMOTE PORTS
+ *        ovsdb_bench [--server-pid PID] --concurrent CLIENTS REMOTE PORTS FIRST
  *        ovsdb_bench --sync-floor DIR
  *
  * The first form, against the server at REMOTE (unix:PATH), whose database
@@ -19,8 +19,14 @@
  * client on this disk: the median time of one small pwrite(2) plus
  * fdatasync(2) into space written beforehand, in a file in DIR (removed).
  *
+ * With --server-pid, each figure is followed by the CPU time the server
+ * spent on it ("<figure>_server_cpu"), read from /proc/PID/schedstat: unlike
+ * the elapsed time it counts neither the client's work nor the time the
+ * server sleeps waiting for the disk, so it compares the two servers' own
+ * work even where one of them syncs and the other does not.
+ *
  * Prints "name: value unit" lines for bench/run-bench.sh.  The caller reads
- * the server's memory, since only it knows the server's PID. */
+ * the server's memory. */
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -40,6 +46,43 @@ static double now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* The server whose CPU time is reported, or 0 for none. */
+static long server_pid;
+
+/* The CPU time the server has used so far, in ms (its threads included:
+ * the first field of /proc/PID/schedstat is the time on a CPU, in ns), or
+ * -1 when there is no server PID or it cannot be read. */
+static double server_cpu_ms(void)
+{
+    char path[64];
+    unsigned long long ns;
+    FILE *f;
+    int n;
+
+    if (!server_pid) {
+        return -1;
+    }
+    snprintf(path, sizeof path, "/proc/%ld/schedstat", server_pid);
+    f = fopen(path, "r");
+    if (!f) {
+        return -1;
+    }
+    n = fscanf(f, "%llu", &ns);
+    fclose(f);
+    return n == 1 ? ns / 1e6 : -1;
+}
+
+/* Prints "<figure>_server_cpu: X ms" for the CPU the server used since
+ * "since" (a server_cpu_ms() value), when there is a server to read. */
+static void print_server_cpu(const char *figure, double since)
+{
+    double now = server_cpu_ms();
+
+    if (since >= 0 && now >= 0) {
+        printf("%s_server_cpu: %.1f ms\n", figure, now - since);
+    }
 }
 
 /* Appends to "ops" the operations that add port "name" with one interface
@@ -137,7 +180,8 @@ static int concurrent(int clients, const char *remote, int ports, int first)
     int ready[2], go[2], failed = 0;
     pid_t *pids = calloc((size_t)clients, sizeof *pids);
     char *buf = calloc((size_t)clients, 1);
-    double t0 = 0, ms;
+    double t0 = 0, cpu0 = -1, ms;
+    char figure[64];
 
     if (!pids || !buf || pipe(ready) || pipe(go)) {
         fprintf(stderr, "concurrent: %s\n", strerror(errno));
@@ -166,6 +210,7 @@ static int concurrent(int clients, const char *remote, int ports, int first)
     if (!failed && read_all(ready[0], buf, (size_t)clients) == 0 &&
         !memchr(buf, 'f', (size_t)clients)) {
         memset(buf, 'g', (size_t)clients);
+        cpu0 = server_cpu_ms();
         t0 = now_ms();
         if (write(go[1], buf, (size_t)clients) != clients ||
             read_all(ready[0], buf, (size_t)clients) || memchr(buf, 'f', (size_t)clients)) {
@@ -175,6 +220,7 @@ static int concurrent(int clients, const char *remote, int ports, int first)
         failed = 1;
     }
     ms = now_ms() - t0;
+    snprintf(figure, sizeof figure, "ports_concurrent_%d_clients", clients);
     close(go[1]);
     close(ready[0]);
     for (int k = 0; k < clients; k++) {
@@ -184,8 +230,8 @@ static int concurrent(int clients, const char *remote, int ports, int first)
         }
     }
     if (!failed) {
-        printf("ports_concurrent_%d_clients: %.1f ms, %.0f txn/s\n", clients, ms,
-               ports / (ms / 1e3));
+        printf("%s: %.1f ms, %.0f txn/s\n", figure, ms, ports / (ms / 1e3));
+        print_server_cpu(figure, cpu0);
     } else {
         fprintf(stderr, "concurrent clients failed\n");
     }
@@ -249,9 +295,21 @@ int main(int argc, char **argv)
 {
     struct ovsdbc *c = NULL;
     int ports, r;
-    double t0;
+    double t0, cpu0;
     json_t *ops;
 
+    if (argc > 3 && !strcmp(argv[1], "--server-pid")) {
+        char *end;
+        server_pid = strtol(argv[2], &end, 10);
+        if (*end || server_pid <= 0) {
+            fprintf(stderr, "%s: --server-pid: not a process ID: %s\n", argv[0], argv[2]);
+            return 2;
+        }
+        /* The program's name stays first for the messages below. */
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc == 3 && !strcmp(argv[1], "--sync-floor")) {
         return sync_floor(argv[2]);
     }
@@ -267,8 +325,8 @@ int main(int argc, char **argv)
     }
     if (argc != 3 || (ports = atoi(argv[2])) <= 0) {
         fprintf(stderr,
-                "usage: %s REMOTE PORTS | --concurrent CLIENTS REMOTE PORTS FIRST | "
-                "--sync-floor DIR\n",
+                "usage: %s [--server-pid PID] REMOTE PORTS | [--server-pid PID] --concurrent "
+                "CLIENTS REMOTE PORTS FIRST | --sync-floor DIR\n",
                 argv[0]);
         return 2;
     }
@@ -282,6 +340,7 @@ int main(int argc, char **argv)
                     "table", "Bridge", "row", "name", "xenbr0", "uuid-name", "br", "op", "insert",
                     "table", "Open_vSwitch", "row", "bridges", "set", "named-uuid", "br");
     r = run(c, ops, "setup");
+    cpu0 = server_cpu_ms();
     t0 = now_ms();
     if (r == 0) {
         r = add_ports_serially(c, 0, ports, 1);
@@ -291,13 +350,16 @@ int main(int argc, char **argv)
 
         printf("ports_one_txn_each: %.1f ms\n", ms);
         printf("txn_per_s: %.0f txn/s\n", ports / (ms / 1e3));
+        print_server_cpu("ports_one_txn_each", cpu0);
         ops = json_array();
         for (int i = ports; i < 2 * ports; i++) {
             add_port_ops(ops, i);
         }
+        cpu0 = server_cpu_ms();
         t0 = now_ms();
         r = run(c, ops, "add ports in one transaction");
         printf("ports_one_txn_all: %.1f ms\n", now_ms() - t0);
+        print_server_cpu("ports_one_txn_all", cpu0);
     }
     ovsdbc_close(c);
     return r < 0 ? 1 : 0;
