@@ -25,6 +25,46 @@
 
 static void session_cb(struct evl *loop, int fd, short revents, void *arg);
 
+/* A request or an applied transaction whose freeing waits for the replies. */
+struct spent {
+    json_t *msg;
+    struct ovsdb_txn *txn;
+    struct spent *next;
+};
+
+/* Frees a handled request and an applied transaction (either may be NULL;
+ * both are taken).  While a group waits for its sync, they are freed only
+ * after its replies are sent (spent_flush()): freeing a request of
+ * thousands of operations, or a bridge's old set of thousands of ports,
+ * costs as much as a good part of the transaction, and a waiting client
+ * need not wait for it. */
+static void dbd_spend(struct dbd_server *srv, json_t *msg, struct ovsdb_txn *txn)
+{
+    struct spent *sp = NULL;
+
+    if ((msg || txn) && srv->uncommitted && (sp = malloc(sizeof *sp))) {
+        sp->msg = msg;
+        sp->txn = txn;
+        sp->next = srv->spent;
+        srv->spent = sp;
+        return;
+    }
+    json_decref(msg);
+    ovsdb_txn_free(txn);
+}
+
+static void spent_flush(struct dbd_server *srv)
+{
+    struct spent *sp;
+
+    while ((sp = srv->spent)) {
+        srv->spent = sp->next;
+        json_decref(sp->msg);
+        ovsdb_txn_free(sp->txn);
+        free(sp);
+    }
+}
+
 /* Queues a message (stolen); a failed send kills the session.  While
  * transactions wait for their sync, every message waits behind them, so
  * that no client sees a change before it is durable nor replies out of
@@ -269,9 +309,10 @@ static void group_commit(struct dbd_server *srv)
         evl_stop(srv->loop);
     }
     if (!srv->failed && ovsdb_journal_size(srv->journal) - srv->group_start > TRIM_AFTER) {
-        /* A big group leaves the heap full of freed request and record
-         * JSON: give it back rather than keep it resident (before the
+        /* A big group leaves the heap full of request and record JSON:
+         * free it and give it back rather than keep it resident (before the
          * replies, so that a client never sees the server still bloated). */
+        spent_flush(srv);
         malloc_trim(0);
     }
     while ((h = srv->held)) {
@@ -284,6 +325,7 @@ static void group_commit(struct dbd_server *srv)
         free(h);
     }
     srv->held_tail = &srv->held;
+    spent_flush(srv);
     if (!srv->failed && ovsdb_journal_should_compact(srv->journal)) {
         /* A failure is logged; the journal simply keeps growing. */
         ovsdb_journal_compact(srv->journal, srv->db);
@@ -346,11 +388,13 @@ static int run_transact(struct dbd_server *srv, struct session *s, const json_t 
         }
         sbuf_free(&rec);
     }
-    ovsdb_txn_free(txn);
     json_decref(comment);
     json_decref(ops);
     if (!rc && txn) {
+        dbd_spend(srv, NULL, txn);
         retry_pending(srv);
+    } else {
+        ovsdb_txn_free(txn);
     }
     return rc;
 }
@@ -681,7 +725,7 @@ static void session_cb(struct evl *loop, int fd, short revents, void *arg)
             s->last_rx = evl_now_ms();
             s->probe_sent = 0;
             handle_msg(s, msg);
-            json_decref(msg);
+            dbd_spend(srv, msg, NULL);
         }
         if (n == 64 && !s->dead && !s->resume_timer) {
             /* Other sessions get their turn; the requests still in this

@@ -96,6 +96,9 @@ struct dbd_server {
     bool failed;           /* The journal could not be synced: the server stops. */
     unsigned long commit_timer;
     struct held *held, **held_tail;
+    /* Requests and applied transactions of the group, freed once its
+     * replies are out (see dbd_spend()). */
+    struct spent *spent;
 };
 
 /* A session on connected socket "fd" (taken; closed on failure), watched
