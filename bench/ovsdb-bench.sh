@@ -5,14 +5,19 @@
 # for its reply before the next).  First the disk's floor: one small
 # pwrite+fdatasync in the bench's own directory, the least any durable
 # (acknowledged-after-sync) transaction of a serial client can take there.
+#
+# The machine's speed drifts by tens of percent within minutes, so the two
+# servers take turns: ROUNDS rounds (XVS_BENCH_ROUNDS, default 3), each on
+# fresh databases, the order swapped every round; each figure is printed per
+# round and then as the median over the rounds.
 # Usage: bench/ovsdb-bench.sh BUILD_DIR [PORTS [CLIENTS]]
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-build} ports=${2:-1000} clients=${3:-8}
+build=${1:-build} ports=${2:-1000} clients=${3:-8} rounds=${XVS_BENCH_ROUNDS:-3}
 dir=$(mktemp -d /tmp/xvs-ovsdb-bench.XXXXXX)
-pids=()
+pid=
 cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
     rm -rf "$dir"
 }
 trap cleanup EXIT
@@ -28,21 +33,65 @@ bench_one() { # label, pid, socket
     echo "$1 ${out//$'\n'/$'\n'$1 }"
 }
 
+# Starts one server on a fresh database in $dir/$1 and runs the figures.
+run_server() { # stock | xvs
+    local d=$dir/$1
+    rm -rf "$d" && mkdir -p "$d"
+    if [ "$1" = stock ]; then
+        ovsdb-tool create "$d/conf.db" /usr/share/openvswitch/vswitch.ovsschema
+        OVS_RUNDIR=$d OVS_DBDIR=$d OVS_LOGDIR=$d \
+            ovsdb-server "$d/conf.db" --remote="punix:$d/db.sock" \
+            --pidfile="$d/pid" --detach --no-chdir --log-file="$d/log" 2>/dev/null
+        pid=$(cat "$d/pid")
+        bench_one stock-ovsdb-server "$pid" "$d/db.sock"
+    else
+        "$build/bin/xvs-dbd" --db "$d/conf.db" --remote="punix:$d/db.sock" \
+            --unixctl="$d/ctl" --pidfile="$d/pid" --detach --no-syslog 2>/dev/null
+        pid=$(cat "$d/pid")
+        bench_one xvs-dbd "$pid" "$d/db.sock"
+    fi
+    kill "$pid"
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+    pid=
+}
+
 echo "disk sync_floor_pwrite_fdatasync: $("$build/bench/ovsdb_bench" --sync-floor "$dir" |
     sed 's/^[^:]*: //') (median; stock ovsdb-server does not sync, xvs-dbd syncs each group)"
+servers=(xvs)
 if command -v ovsdb-server >/dev/null; then
-    mkdir -p "$dir/stock"
-    ovsdb-tool create "$dir/stock/conf.db" /usr/share/openvswitch/vswitch.ovsschema
-    OVS_RUNDIR=$dir/stock OVS_DBDIR=$dir/stock OVS_LOGDIR=$dir/stock \
-        ovsdb-server "$dir/stock/conf.db" --remote="punix:$dir/stock/db.sock" \
-        --pidfile="$dir/stock/pid" --detach --no-chdir --log-file="$dir/stock/log" 2>/dev/null
-    pids+=("$(cat "$dir/stock/pid")")
-    bench_one stock-ovsdb-server "${pids[-1]}" "$dir/stock/db.sock" | tee "$dir/stock.txt"
+    servers=(stock xvs)
 else
     echo "stock ovsdb-server not installed: no anchor for the OVSDB figures"
 fi
-mkdir -p "$dir/xvs"
-"$build/bin/xvs-dbd" --db "$dir/xvs/conf.db" --remote="punix:$dir/xvs/db.sock" \
-    --unixctl="$dir/xvs/ctl" --pidfile="$dir/xvs/pid" --detach --no-syslog 2>/dev/null
-pids+=("$(cat "$dir/xvs/pid")")
-bench_one xvs-dbd "${pids[-1]}" "$dir/xvs/db.sock" | tee "$dir/xvs.txt"
+for ((r = 1; r <= rounds; r++)); do
+    order=("${servers[@]}")
+    if ((r % 2 == 0)) && ((${#servers[@]} == 2)); then
+        order=(xvs stock)
+    fi
+    for s in "${order[@]}"; do
+        run_server "$s" >"$dir/one.txt"
+        sed "s/^/round $r: /" "$dir/one.txt" | tee -a "$dir/all.txt"
+    done
+done
+
+# The median of each figure's first number over the rounds, per server.
+echo "median of $rounds rounds:"
+awk '{ sub(/^round [0-9]+: /, "") }
+     { key = $1 " " $2; v[key] = v[key] " " $3; unit[key] = $4; if (!(key in order)) order[key] = NR }
+     END {
+         n = 0
+         for (k in v) keys[++n] = k
+         # Print in first-seen order.
+         for (i = 1; i <= n; i++)
+             for (j = i + 1; j <= n; j++)
+                 if (order[keys[j]] < order[keys[i]]) { t = keys[i]; keys[i] = keys[j]; keys[j] = t }
+         for (i = 1; i <= n; i++) {
+             m = split(substr(v[keys[i]], 2), xs, " ")
+             for (a = 1; a <= m; a++)
+                 for (b = a + 1; b <= m; b++)
+                     if (xs[b] + 0 < xs[a] + 0) { t = xs[a]; xs[a] = xs[b]; xs[b] = t }
+             med = (m % 2) ? xs[(m + 1) / 2] : (xs[m / 2] + xs[m / 2 + 1]) / 2
+             u = unit[keys[i]]; sub(/,$/, "", u)
+             printf "  %s %s %s\n", keys[i], med, u
+         }
+     }' "$dir/all.txt"
