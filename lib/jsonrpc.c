@@ -3,13 +3,14 @@
  * Messages are JSON objects sent back to back with no delimiter, so the
  * receiver must find where each one ends before parsing it.  The splitter
  * below tracks only string/escape state and bracket depth, which is enough to
- * find the closing brace of the top-level object; jparse() then parses exactly
+ * find the closing brace of the top-level object; jtext_parse() then parses exactly
  * that slice, so it sees a complete document and reports real syntax errors.
  * The scan position survives between reads, so a message arriving one byte
  * at a time costs linear, not quadratic, work. */
 #include "jsonrpc.h"
 
-#include "jparse.h"
+#include "jtext.h"
+#include "sbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -177,11 +178,11 @@ static bool is_json_space(char c)
 /* Parses the complete value in [msg_start, end) into *msg. */
 static int parse_message(struct jsonrpc *rpc, size_t end, json_t **msg)
 {
-    char err[JPARSE_ERR_LEN];
+    char err[JTEXT_ERR_LEN];
     /* A transaction of thousands of operations is a message of hundreds of
-     * kilobytes: jparse() builds it about three times faster than
+     * kilobytes: jtext_parse() builds it about three times faster than
      * json_loadb(), with the same values and refusals. */
-    json_t *v = jparse(rpc->in + rpc->msg_start, end - rpc->msg_start, err);
+    json_t *v = jtext_parse(rpc->in + rpc->msg_start, end - rpc->msg_start, err);
 
     rpc->in_start = end;
     if (!v) {
@@ -341,17 +342,21 @@ int jsonrpc_flush(struct jsonrpc *rpc)
 
 int jsonrpc_send(struct jsonrpc *rpc, const json_t *msg)
 {
-    char *text;
+    struct sbuf buf = SBUF_INIT;
+    const char *text;
     size_t len;
+    int r;
 
     if (rpc->broken && rpc->broken != -EBADMSG) {
         return rpc->broken;
     }
-    text = json_dumps(msg, JSON_COMPACT);
-    if (!text) {
-        return -EINVAL;
+    r = jtext_dump(msg, &buf);
+    if (r) {
+        sbuf_free(&buf);
+        return r;
     }
-    len = strlen(text);
+    text = buf.data;
+    len = buf.len;
     if (rpc->out_pos > 0 && rpc->out_pos == rpc->out_len) {
         rpc->out_pos = rpc->out_len = 0;
     }
@@ -364,7 +369,7 @@ int jsonrpc_send(struct jsonrpc *rpc, const json_t *msg)
         char *p = realloc(rpc->out, cap);
 
         if (!p) {
-            free(text);
+            sbuf_free(&buf);
             return -ENOMEM;
         }
         rpc->out = p;
@@ -372,9 +377,8 @@ int jsonrpc_send(struct jsonrpc *rpc, const json_t *msg)
     }
     memcpy(rpc->out + rpc->out_len, text, len);
     rpc->out_len += len;
-    free(text);
-    int r = jsonrpc_flush(rpc);
-
+    sbuf_free(&buf);
+    r = jsonrpc_flush(rpc);
     return r == -EAGAIN ? 0 : r;
 }
 

@@ -2,7 +2,7 @@
 #include "ovsdb_journal.h"
 
 #include "fsutil.h"
-#include "jparse.h"
+#include "jtext.h"
 #include "log.h"
 
 #include <errno.h>
@@ -106,7 +106,7 @@ static int read_record(const char *data, size_t len, size_t *off, json_t **rec)
     const char *p = data + *off, *nl, *body;
     unsigned long crc;
     size_t blen;
-    char err[JPARSE_ERR_LEN];
+    char err[JTEXT_ERR_LEN];
 
     if (*off == len || data[*off] == '\0') {
         /* The end, or the zeros that the file was grown by ahead of time. */
@@ -121,7 +121,7 @@ static int read_record(const char *data, size_t len, size_t *off, json_t **rec)
         ovsdb_journal_crc32(body, blen) != crc) {
         return -EBADMSG;
     }
-    *rec = jparse(body, blen, err);
+    *rec = jtext_parse(body, blen, err);
     if (!*rec) {
         return -EBADMSG;
     }
@@ -206,12 +206,12 @@ static int load_ovs(struct ovsdb_journal *j, const char *data, size_t len, struc
 
     while (off < len) {
         const char *p = data + off, *nl = memchr(p, '\n', len - off);
-        char why[JPARSE_ERR_LEN];
+        char why[JTEXT_ERR_LEN];
         size_t blen;
         json_t *rec;
         int r = 0;
         if (!nl || sscanf(p, "OVSDB JSON %zu ", &blen) != 1 ||
-            (size_t)(nl + 1 - data) + blen > len || !(rec = jparse(nl + 1, blen, why))) {
+            (size_t)(nl + 1 - data) + blen > len || !(rec = jtext_parse(nl + 1, blen, why))) {
             if (first) {
                 xlog_err("%s: bad Open vSwitch database header", j->path);
                 return -EINVAL;

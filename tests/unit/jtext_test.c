@@ -1,4 +1,4 @@
-/* Unit tests for lib/jparse: it must accept and refuse exactly what
+/* Unit tests for lib/jtext: it must accept and refuse exactly what
  * json_loadb(text, len, 0, ...) does and build equal values, on hand-made
  * edge cases and on random texts and mutations of them. */
 #include <stdarg.h>
@@ -7,40 +7,61 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "jparse.h"
+#include "jtext.h"
+#include "sbuf.h"
 
 #include <jansson.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Dumps "v" with both and fails unless the texts are the same bytes. */
+static void same_dump(const json_t *v)
+{
+    struct sbuf ours = SBUF_INIT;
+    char *ref = json_dumps(v, JSON_COMPACT);
+    int r = jtext_dump(v, &ours);
+
+    if (!ref ? r != -EINVAL : r != 0 || strcmp(ours.data, ref)) {
+        fail_msg("jtext_dump gives %s (%d), json_dumps %s", r ? "nothing" : ours.data, r,
+                 ref ? ref : "nothing");
+    }
+    free(ref);
+    sbuf_free(&ours);
+}
+
 /* Parses text with both and fails unless they agree.  Returns whether it
- * was accepted.  A text holding a NUL byte jparse must refuse, whatever
+ * was accepted.  A text holding a NUL byte jtext_parse() must refuse, whatever
  * jansson does (it skips one after a number or a literal). */
 static bool agree(const char *text, size_t n)
 {
-    char err[JPARSE_ERR_LEN];
+    char err[JTEXT_ERR_LEN];
     json_error_t jerr;
-    json_t *ours = jparse(text, n, err), *ref;
+    json_t *ours = jtext_parse(text, n, err), *ref;
     bool ok;
 
     if (memchr(text, '\0', n)) {
         if (ours) {
-            fail_msg("jparse accepts a text with a NUL byte: \"%.*s\"", (int)n, text);
+            fail_msg("jtext_parse() accepts a text with a NUL byte: \"%.*s\"", (int)n, text);
         }
         assert_true(strstr(err, " at byte ") != NULL);
         return false;
     }
     ref = json_loadb(text, n, 0, &jerr);
     ok = ours && ref && json_equal(ours, ref);
+    if (ok) {
+        same_dump(ours);
+    }
 
     if (!ours && !ref) {
         assert_true(strstr(err, " at byte ") != NULL);
         return false;
     }
     if (!ok) {
-        fail_msg("jparse and jansson disagree on %zu bytes \"%.*s\": jparse %s (%s), jansson %s "
+        fail_msg("jtext_parse() and jansson disagree on %zu bytes \"%.*s\": jtext_parse() %s (%s), "
+                 "jansson %s "
                  "(%s)",
                  n, (int)(n > 200 ? 200 : n), text, ours ? "accepts" : "refuses", ours ? "" : err,
                  ref ? "accepts" : "refuses", ref ? "" : jerr.text);
@@ -247,11 +268,60 @@ static void test_random_agreement(void **state)
     assert_true(refused > 1000);
 }
 
+/* Values that no parse makes: reals at the edges of their formatting,
+ * strings with every control character, bad UTF-8, nesting past the
+ * limit, and top-level values json_dumps() refuses. */
+static void test_dump_values(void **state)
+{
+    static const double reals[] = {
+            0.0,  -0.0, 1.0,  0.5,  0.1,  1e300,         1e-300, 1e21,
+            1e16, 1e15, 3e-5, -2.5, 1e-7, 123456789.125, 5e-324, 1.7976931348623157e308};
+    char ctl[40];
+    json_t *a = json_array(), *deep, *cur;
+    struct sbuf b = SBUF_INIT;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
+        json_array_append_new(a, json_real(reals[i]));
+    }
+    json_array_append_new(a, json_integer(INT64_MIN));
+    for (int c = 1; c < 0x20; c++) {
+        ctl[c - 1] = (char)c;
+    }
+    memcpy(ctl + 31, "\"\\/\x7f\xc3\xa9", 7);
+    json_array_append_new(a, json_stringn(ctl, 37));
+    json_array_append_new(a, json_stringn("a\0b", 3));
+    same_dump(a);
+    json_array_append_new(a, json_stringn_nocheck("\xc3(", 2));
+    same_dump(a); /* Bad UTF-8: both refuse. */
+    json_decref(a);
+    a = json_pack("{s:{s:[]}, s:null, s:true, s:false}", "x", "y", "z", "t", "f");
+    same_dump(a);
+    json_decref(a);
+    a = json_string("top");
+    same_dump(a); /* Not a container: both refuse. */
+    json_decref(a);
+    /* 2048 levels are written, 2049 are not. */
+    deep = cur = json_array();
+    for (int i = 1; i < 2048; i++) {
+        json_t *next = json_array();
+        json_array_append_new(cur, next);
+        cur = next;
+    }
+    assert_int_equal(jtext_dump(deep, &b), 0);
+    json_array_append_new(cur, json_array());
+    sbuf_reset(&b);
+    assert_int_equal(jtext_dump(deep, &b), -EINVAL);
+    sbuf_free(&b);
+    json_decref(deep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_edge_cases),
             cmocka_unit_test(test_random_agreement),
+            cmocka_unit_test(test_dump_values),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

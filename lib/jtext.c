@@ -1,5 +1,5 @@
-/* JSON text to jansson values; see jparse.h. */
-#include "jparse.h"
+/* JSON text to jansson values and back; see jtext.h. */
+#include "jtext.h"
 
 #include "sbuf.h"
 
@@ -25,7 +25,7 @@ struct parser {
 static json_t *fail(struct parser *ps, const char *why)
 {
     if (!ps->err[0]) {
-        snprintf(ps->err, JPARSE_ERR_LEN, "%s at byte %zu", why, (size_t)(ps->p - ps->start));
+        snprintf(ps->err, JTEXT_ERR_LEN, "%s at byte %zu", why, (size_t)(ps->p - ps->start));
     }
     return NULL;
 }
@@ -434,7 +434,7 @@ static json_t *parse_value(struct parser *ps)
     return fail(ps, "invalid token");
 }
 
-json_t *jparse(const char *text, size_t n, char err[JPARSE_ERR_LEN])
+json_t *jtext_parse(const char *text, size_t n, char err[JTEXT_ERR_LEN])
 {
     struct parser ps = {(const unsigned char *)text,
                         (const unsigned char *)text + n,
@@ -457,4 +457,175 @@ json_t *jparse(const char *text, size_t n, char err[JPARSE_ERR_LEN])
     }
     sbuf_free(&ps.buf);
     return v;
+}
+
+/* Appends string "s" of n bytes, quoted and escaped as jansson does: the
+ * two-character escapes where JSON has them, \u00XX (upper-case hex) for
+ * the other control characters, everything else as it is.  -EINVAL for
+ * bytes that are not UTF-8. */
+static int dump_string(const char *str, size_t n, struct sbuf *out)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
+
+    sbuf_addc(out, '"');
+    while (s < end) {
+        unsigned char c = *s;
+        const char *esc = NULL;
+        char u[7];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            if (c < 0x80) {
+                s++;
+            } else {
+                size_t len = utf8_len(s, end);
+                if (!len) {
+                    return -EINVAL;
+                }
+                s += len;
+            }
+            continue;
+        }
+        sbuf_add(out, run, (size_t)(s - run));
+        switch (c) {
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        default:
+            memcpy(u, "\\u00", 4);
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            u[6] = '\0';
+            esc = u;
+            break;
+        }
+        sbuf_adds(out, esc);
+        run = ++s;
+    }
+    sbuf_add(out, run, (size_t)(s - run));
+    sbuf_addc(out, '"');
+    return 0;
+}
+
+/* Appends a real as jansson does: "%.17g", ".0" added when that reads as an
+ * integer, and the exponent without '+' or leading zeros. */
+static void dump_real(double d, struct sbuf *out)
+{
+    char buf[64];
+    int len = snprintf(buf, sizeof buf - 3, "%.17g", d);
+    char *e;
+
+    if (len < 0 || len >= (int)sizeof buf - 3) {
+        sbuf_adds(out, "0.0"); /* Cannot happen for a finite double. */
+        return;
+    }
+    if (!strchr(buf, '.') && !strchr(buf, 'e')) {
+        memcpy(buf + len, ".0", 3);
+        len += 2;
+    }
+    e = strchr(buf, 'e');
+    if (e) {
+        /* The exponent's digits go right after 'e' or "e-". */
+        char *digits = e + 1 + (e[1] == '-'), *from = e + 1 + (e[1] == '-' || e[1] == '+');
+        while (*from == '0' && from[1]) {
+            from++;
+        }
+        memmove(digits, from, strlen(from) + 1);
+        len = (int)strlen(buf);
+    }
+    sbuf_add(out, buf, (size_t)len);
+}
+
+static int dump(const json_t *v, struct sbuf *out, int depth)
+{
+    char num[32];
+    size_t i;
+    int r;
+
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        const char *key;
+        const json_t *member;
+        bool first = true;
+        if (depth >= MAX_DEPTH) {
+            return -EINVAL;
+        }
+        sbuf_addc(out, '{');
+        json_object_foreach((json_t *)v, key, member)
+        {
+            if (!first) {
+                sbuf_addc(out, ',');
+            }
+            first = false;
+            if ((r = dump_string(key, strlen(key), out)) != 0) {
+                return r;
+            }
+            sbuf_addc(out, ':');
+            if ((r = dump(member, out, depth + 1)) != 0) {
+                return r;
+            }
+        }
+        sbuf_addc(out, '}');
+        return 0;
+    }
+    case JSON_ARRAY:
+        if (depth >= MAX_DEPTH) {
+            return -EINVAL;
+        }
+        sbuf_addc(out, '[');
+        for (i = 0; i < json_array_size(v); i++) {
+            if (i) {
+                sbuf_addc(out, ',');
+            }
+            if ((r = dump(json_array_get(v, i), out, depth + 1)) != 0) {
+                return r;
+            }
+        }
+        sbuf_addc(out, ']');
+        return 0;
+    case JSON_STRING:
+        return dump_string(json_string_value(v), json_string_length(v), out);
+    case JSON_INTEGER:
+        snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        sbuf_adds(out, num);
+        return 0;
+    case JSON_REAL:
+        dump_real(json_real_value(v), out);
+        return 0;
+    case JSON_TRUE:
+        sbuf_adds(out, "true");
+        return 0;
+    case JSON_FALSE:
+        sbuf_adds(out, "false");
+        return 0;
+    case JSON_NULL:
+        sbuf_adds(out, "null");
+        return 0;
+    }
+    return -EINVAL;
+}
+
+int jtext_dump(const json_t *value, struct sbuf *out)
+{
+    /* As json_dumps() without JSON_ENCODE_ANY: a container or nothing. */
+    int r = json_is_object(value) || json_is_array(value) ? dump(value, out, 0) : -EINVAL;
+
+    return r ? r : sbuf_error(out);
 }
