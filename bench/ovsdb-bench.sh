@@ -7,13 +7,13 @@
 # (acknowledged-after-sync) transaction of a serial client can take there.
 #
 # The machine's speed drifts by tens of percent within minutes, so the two
-# servers take turns: ROUNDS rounds (XVS_BENCH_ROUNDS, default 3), each on
+# servers take turns: ROUNDS rounds (XVS_BENCH_ROUNDS, default 5), each on
 # fresh databases, the order swapped every round; each figure is printed per
 # round and then as the median over the rounds.
 # Usage: bench/ovsdb-bench.sh BUILD_DIR [PORTS [CLIENTS]]
 set -eu
 cd "$(dirname "$0")/.."
-build=${1:-build} ports=${2:-1000} clients=${3:-8} rounds=${XVS_BENCH_ROUNDS:-3}
+build=${1:-build} ports=${2:-1000} clients=${3:-8} rounds=${XVS_BENCH_ROUNDS:-5}
 dir=$(mktemp -d /tmp/xvs-ovsdb-bench.XXXXXX)
 pid=
 cleanup() {
