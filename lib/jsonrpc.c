@@ -38,9 +38,9 @@ struct jsonrpc {
     bool escape;      /* The previous string byte was a backslash. */
     size_t msg_start; /* Offset of the current value's '{' when depth > 0. */
 
-    /* Output: bytes [out_pos, out_len) of "out" are still to be written. */
-    char *out;
-    size_t out_len, out_cap, out_pos;
+    /* Output: bytes [out_pos, out.len) of "out" are still to be written. */
+    struct sbuf out;
+    size_t out_pos;
 
     int broken;    /* 0, or the -errno every later call returns. */
     char err[160]; /* Why it broke. */
@@ -111,7 +111,7 @@ void jsonrpc_free(struct jsonrpc *rpc)
         close(rpc->fd);
     }
     free(rpc->in);
-    free(rpc->out);
+    sbuf_free(&rpc->out);
     free(rpc);
 }
 
@@ -310,12 +310,13 @@ int jsonrpc_flush(struct jsonrpc *rpc)
     }
     if (rpc->fd < 0) {
         /* Buffer-only connections have nowhere to write: output is dropped. */
-        rpc->out_len = rpc->out_pos = 0;
+        sbuf_reset(&rpc->out);
+        rpc->out_pos = 0;
         return 0;
     }
-    while (rpc->out_pos < rpc->out_len) {
-        const char *p = rpc->out + rpc->out_pos;
-        size_t n = rpc->out_len - rpc->out_pos;
+    while (rpc->out_pos < rpc->out.len) {
+        const char *p = rpc->out.data + rpc->out_pos;
+        size_t n = rpc->out.len - rpc->out_pos;
         /* MSG_NOSIGNAL: a peer that went away must give EPIPE, not kill us. */
         ssize_t w = send(rpc->fd, p, n, MSG_NOSIGNAL);
 
@@ -336,55 +337,42 @@ int jsonrpc_flush(struct jsonrpc *rpc)
         }
         rpc->out_pos += (size_t)w;
     }
-    rpc->out_pos = rpc->out_len = 0;
+    sbuf_reset(&rpc->out);
+    rpc->out_pos = 0;
     return 0;
 }
 
 int jsonrpc_send(struct jsonrpc *rpc, const json_t *msg)
 {
-    struct sbuf buf = SBUF_INIT;
-    const char *text;
-    size_t len;
+    size_t before;
     int r;
 
     if (rpc->broken && rpc->broken != -EBADMSG) {
         return rpc->broken;
     }
-    r = jtext_dump(msg, &buf);
+    if (rpc->out_pos > 0 && rpc->out_pos == rpc->out.len) {
+        sbuf_reset(&rpc->out);
+        rpc->out_pos = 0;
+    }
+    /* Written straight behind what is still queued; a message that cannot
+     * be written whole is taken back, and the buffer stays usable. */
+    before = rpc->out.len;
+    r = jtext_dump(msg, &rpc->out);
     if (r) {
-        sbuf_free(&buf);
+        rpc->out.len = before;
+        if (rpc->out.data) {
+            rpc->out.data[before] = '\0';
+        }
+        rpc->out.failed = false;
         return r;
     }
-    text = buf.data;
-    len = buf.len;
-    if (rpc->out_pos > 0 && rpc->out_pos == rpc->out_len) {
-        rpc->out_pos = rpc->out_len = 0;
-    }
-    if (rpc->out_cap - rpc->out_len < len) {
-        size_t cap = rpc->out_cap ? rpc->out_cap : 4096;
-
-        while (cap - rpc->out_len < len) {
-            cap *= 2;
-        }
-        char *p = realloc(rpc->out, cap);
-
-        if (!p) {
-            sbuf_free(&buf);
-            return -ENOMEM;
-        }
-        rpc->out = p;
-        rpc->out_cap = cap;
-    }
-    memcpy(rpc->out + rpc->out_len, text, len);
-    rpc->out_len += len;
-    sbuf_free(&buf);
     r = jsonrpc_flush(rpc);
     return r == -EAGAIN ? 0 : r;
 }
 
 bool jsonrpc_want_write(const struct jsonrpc *rpc)
 {
-    return rpc->out_pos < rpc->out_len;
+    return rpc->out_pos < rpc->out.len;
 }
 
 void jsonrpc_set_notify_cb(struct jsonrpc *rpc, void (*cb)(const json_t *msg, void *arg), void *arg)

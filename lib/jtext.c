@@ -11,8 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* As jansson's JSON_PARSER_MAX_DEPTH: arrays and objects nested deeper are
- * refused, which also bounds this parser's recursion. */
+/* As jansson's JSON_PARSER_MAX_DEPTH, counted as jansson counts it: every
+ * value, a scalar too, is one level deeper than its container; deeper ones
+ * are refused, which also bounds this parser's recursion. */
 #define MAX_DEPTH 2048
 
 struct parser {
@@ -319,15 +320,10 @@ static json_t *parse_container(struct parser *ps)
     if (!c) {
         return fail(ps, "out of memory");
     }
-    if (++ps->depth > MAX_DEPTH) {
-        fail(ps, "maximum parsing depth reached");
-        goto err;
-    }
     ps->p++;
     skip_space(ps);
     if (ps->p < ps->end && *ps->p == close) {
         ps->p++;
-        ps->depth--;
         return c;
     }
     for (;;) {
@@ -378,7 +374,6 @@ static json_t *parse_container(struct parser *ps)
         }
         if (ps->p < ps->end && *ps->p == close) {
             ps->p++;
-            ps->depth--;
             return c;
         }
         fail(ps, object ? "',' or '}' expected" : "',' or ']' expected");
@@ -389,7 +384,21 @@ err:
     return NULL;
 }
 
+static json_t *parse_scalar_or_container(struct parser *ps);
+
 static json_t *parse_value(struct parser *ps)
+{
+    json_t *v;
+
+    if (++ps->depth > MAX_DEPTH) {
+        return fail(ps, "maximum parsing depth reached");
+    }
+    v = parse_scalar_or_container(ps);
+    ps->depth--;
+    return v;
+}
+
+static json_t *parse_scalar_or_container(struct parser *ps)
 {
     const char *s;
     size_t n;
@@ -448,7 +457,7 @@ json_t *jtext_parse(const char *text, size_t n, char err[JTEXT_ERR_LEN])
     skip_space(&ps);
     if (ps.p >= ps.end || (*ps.p != '{' && *ps.p != '[')) {
         fail(&ps, "'[' or '{' expected");
-    } else if ((v = parse_container(&ps))) {
+    } else if ((v = parse_value(&ps))) {
         skip_space(&ps);
         if (ps.p < ps.end) {
             json_decref(v);
@@ -560,31 +569,29 @@ static int dump(const json_t *v, struct sbuf *out, int depth)
     int r;
 
     switch (json_typeof(v)) {
-    case JSON_OBJECT: {
-        const char *key;
-        const json_t *member;
-        bool first = true;
+    case JSON_OBJECT:
         if (depth >= MAX_DEPTH) {
             return -EINVAL;
         }
         sbuf_addc(out, '{');
-        json_object_foreach((json_t *)v, key, member)
-        {
-            if (!first) {
+        /* Keys by their length: one built in code may hold a NUL byte. */
+        for (void *it = json_object_iter((json_t *)v); it;
+             it = json_object_iter_next((json_t *)v, it)) {
+            if (it != json_object_iter((json_t *)v)) {
                 sbuf_addc(out, ',');
             }
-            first = false;
-            if ((r = dump_string(key, strlen(key), out)) != 0) {
+            r = dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out);
+            if (r) {
                 return r;
             }
             sbuf_addc(out, ':');
-            if ((r = dump(member, out, depth + 1)) != 0) {
+            r = dump(json_object_iter_value(it), out, depth + 1);
+            if (r) {
                 return r;
             }
         }
         sbuf_addc(out, '}');
         return 0;
-    }
     case JSON_ARRAY:
         if (depth >= MAX_DEPTH) {
             return -EINVAL;

@@ -162,10 +162,14 @@ static void test_edge_cases(void **state)
     assert_false(agree("[1\0]", 4));
     assert_false(agree("[true\0]", 7));
     for (int depth = 2047; depth <= 2049; depth++) {
-        char *deep = malloc((size_t)depth * 2);
+        char *deep = malloc((size_t)depth * 2 + 8);
         memset(deep, '[', (size_t)depth);
         memset(deep + depth, ']', (size_t)depth);
         assert_int_equal(agree(deep, (size_t)depth * 2), depth <= 2048);
+        /* A scalar inside counts as one level more, as jansson counts. */
+        memset(deep + depth, '1', 1);
+        memset(deep + depth + 1, ']', (size_t)depth);
+        assert_int_equal(agree(deep, (size_t)depth * 2 + 1), depth <= 2047);
         free(deep);
     }
 }
@@ -291,7 +295,9 @@ static void test_dump_values(void **state)
     memcpy(ctl + 31, "\"\\/\x7f\xc3\xa9", 7);
     json_array_append_new(a, json_stringn(ctl, 37));
     json_array_append_new(a, json_stringn("a\0b", 3));
-    same_dump(a);
+    json_array_append_new(a, json_object());
+    json_object_setn_new(json_array_get(a, json_array_size(a) - 1), "k\0z", 3, json_true());
+    same_dump(a); /* A key with a NUL byte is written whole. */
     json_array_append_new(a, json_stringn_nocheck("\xc3(", 2));
     same_dump(a); /* Bad UTF-8: both refuse. */
     json_decref(a);
