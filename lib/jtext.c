@@ -16,6 +16,10 @@
  * are refused, which also bounds this parser's recursion. */
 #define MAX_DEPTH 2048
 
+/* JSON's two-character escapes: "\\" followed by a letter of ESC_NAME
+ * stands for the byte at the same place in ESC_BYTE. */
+static const char ESC_NAME[] = "\"\\/bfnrt", ESC_BYTE[] = "\"\\/\b\f\n\r\t";
+
 struct parser {
     const unsigned char *p, *end, *start;
     char *err;
@@ -108,6 +112,41 @@ static size_t utf8_len(const unsigned char *s, const unsigned char *end)
     return n;
 }
 
+/* The code point of the \\u escape whose four hex digits start at ps->p
+ * (a surrogate pair taking both escapes), appended as UTF-8 to ps->buf.
+ * Returns 0 or -1 (reason set). */
+static int unicode_escape(struct parser *ps)
+{
+    int v = ps->end - ps->p >= 4 ? hex4(ps->p) : -1;
+    uint32_t cp;
+
+    if (v < 0) {
+        fail(ps, "invalid \\u escape");
+        return -1;
+    }
+    ps->p += 4;
+    cp = (uint32_t)v;
+    if (cp >= 0xdc00 && cp <= 0xdfff) {
+        fail(ps, "invalid Unicode escape (lone low surrogate)");
+        return -1;
+    }
+    if (cp >= 0xd800 && cp <= 0xdbff) {
+        int lo = ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u' ? hex4(ps->p + 2) : -1;
+        if (lo < 0xdc00 || lo > 0xdfff) {
+            fail(ps, "invalid Unicode escape (high surrogate without low)");
+            return -1;
+        }
+        ps->p += 6;
+        cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
+    }
+    if (cp == 0) {
+        fail(ps, "\\u0000 is not allowed");
+        return -1;
+    }
+    put_utf8(&ps->buf, cp);
+    return 0;
+}
+
 /* The string whose opening quote is at ps->p: its bytes in *out and *len,
  * pointing into the text when it needs no decoding, else into ps->buf.
  * Returns 0 or -1 (reason set). */
@@ -164,61 +203,16 @@ static int scan_string(struct parser *ps, const char **out, size_t *len)
         }
         c = ps->p[1];
         ps->p += 2;
-        switch (c) {
-        case '"':
-        case '\\':
-        case '/':
-            sbuf_addc(&ps->buf, (char)c);
-            break;
-        case 'b':
-            sbuf_addc(&ps->buf, '\b');
-            break;
-        case 'f':
-            sbuf_addc(&ps->buf, '\f');
-            break;
-        case 'n':
-            sbuf_addc(&ps->buf, '\n');
-            break;
-        case 'r':
-            sbuf_addc(&ps->buf, '\r');
-            break;
-        case 't':
-            sbuf_addc(&ps->buf, '\t');
-            break;
-        case 'u': {
-            int v = ps->end - ps->p >= 4 ? hex4(ps->p) : -1;
-            uint32_t cp;
-            if (v < 0) {
-                fail(ps, "invalid \\u escape");
-                return -1;
-            }
-            ps->p += 4;
-            cp = (uint32_t)v;
-            if (cp >= 0xdc00 && cp <= 0xdfff) {
-                fail(ps, "invalid Unicode escape (lone low surrogate)");
-                return -1;
-            }
-            if (cp >= 0xd800 && cp <= 0xdbff) {
-                int lo = ps->end - ps->p >= 6 && ps->p[0] == '\\' && ps->p[1] == 'u'
-                                 ? hex4(ps->p + 2)
-                                 : -1;
-                if (lo < 0xdc00 || lo > 0xdfff) {
-                    fail(ps, "invalid Unicode escape (high surrogate without low)");
-                    return -1;
-                }
-                ps->p += 6;
-                cp = 0x10000 + ((cp - 0xd800) << 10) + ((uint32_t)lo - 0xdc00);
-            }
-            if (cp == 0) {
-                fail(ps, "\\u0000 is not allowed");
-                return -1;
-            }
-            put_utf8(&ps->buf, cp);
-            break;
+        if (c && strchr(ESC_NAME, c)) {
+            sbuf_addc(&ps->buf, ESC_BYTE[strchr(ESC_NAME, c) - ESC_NAME]);
+            continue;
         }
-        default:
+        if (c != 'u') {
             ps->p -= 2;
             fail(ps, "invalid escape");
+            return -1;
+        }
+        if (unicode_escape(ps)) {
             return -1;
         }
     }
@@ -480,8 +474,7 @@ static int dump_string(const char *str, size_t n, struct sbuf *out)
     sbuf_addc(out, '"');
     while (s < end) {
         unsigned char c = *s;
-        const char *esc = NULL;
-        char u[7];
+        const char *esc;
         if (c >= 0x20 && c != '"' && c != '\\') {
             if (c < 0x80) {
                 s++;
@@ -495,37 +488,14 @@ static int dump_string(const char *str, size_t n, struct sbuf *out)
             continue;
         }
         sbuf_add(out, run, (size_t)(s - run));
-        switch (c) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        default:
-            memcpy(u, "\\u00", 4);
-            u[4] = hex[c >> 4];
-            u[5] = hex[c & 15];
-            u[6] = '\0';
-            esc = u;
-            break;
+        esc = c ? strchr(ESC_BYTE, c) : NULL;
+        if (esc) {
+            sbuf_addc(out, '\\');
+            sbuf_addc(out, ESC_NAME[esc - ESC_BYTE]);
+        } else {
+            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            sbuf_add(out, u, sizeof u);
         }
-        sbuf_adds(out, esc);
         run = ++s;
     }
     sbuf_add(out, run, (size_t)(s - run));
