@@ -466,7 +466,7 @@ json_t *jtext_parse(const char *text, size_t n, char err[JTEXT_ERR_LEN])
  * two-character escapes where JSON has them, \u00XX (upper-case hex) for
  * the other control characters, everything else as it is.  -EINVAL for
  * bytes that are not UTF-8. */
-static int dump_string(const char *str, size_t n, struct sbuf *out)
+int jtext_dump_string(const char *str, size_t n, struct sbuf *out)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *s = (const unsigned char *)str, *end = s + n, *run = s;
@@ -505,7 +505,7 @@ static int dump_string(const char *str, size_t n, struct sbuf *out)
 
 /* Appends a real as jansson does: "%.17g", ".0" added when that reads as an
  * integer, and the exponent without '+' or leading zeros. */
-static void dump_real(double d, struct sbuf *out)
+void jtext_dump_real(double d, struct sbuf *out)
 {
     char buf[64];
     int len = snprintf(buf, sizeof buf - 3, "%.17g", d);
@@ -550,7 +550,7 @@ static int dump(const json_t *v, struct sbuf *out, int depth)
             if (it != json_object_iter((json_t *)v)) {
                 sbuf_addc(out, ',');
             }
-            r = dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out);
+            r = jtext_dump_string(json_object_iter_key(it), json_object_iter_key_len(it), out);
             if (r) {
                 return r;
             }
@@ -578,13 +578,13 @@ static int dump(const json_t *v, struct sbuf *out, int depth)
         sbuf_addc(out, ']');
         return 0;
     case JSON_STRING:
-        return dump_string(json_string_value(v), json_string_length(v), out);
+        return jtext_dump_string(json_string_value(v), json_string_length(v), out);
     case JSON_INTEGER:
         snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         sbuf_adds(out, num);
         return 0;
     case JSON_REAL:
-        dump_real(json_real_value(v), out);
+        jtext_dump_real(json_real_value(v), out);
         return 0;
     case JSON_TRUE:
         sbuf_adds(out, "true");

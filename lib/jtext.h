@@ -38,4 +38,10 @@ json_t *jtext_parse(const char *text, size_t n, char err[JTEXT_ERR_LEN]);
  * deeper than 2048 levels; "out" then holds a partial text. */
 int jtext_dump(const json_t *value, struct sbuf *out);
 
+/* The pieces of jtext_dump(), for writers that build JSON text themselves
+ * (the journal records of xvs-dbd): a string literal of the n bytes at "s"
+ * (0, or -EINVAL when they are not UTF-8), and a real number. */
+int jtext_dump_string(const char *s, size_t n, struct sbuf *out);
+void jtext_dump_real(double d, struct sbuf *out);
+
 #endif

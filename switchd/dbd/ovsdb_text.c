@@ -4,7 +4,8 @@
 #include "ovsdb_datum.h"
 #include "ovsdb_db_int.h"
 
-#include <stdio.h>
+#include "jtext.h"
+
 #include <string.h>
 
 size_t ovsdb_text_fmt_int(long long v, char buf[24])
@@ -26,53 +27,13 @@ size_t ovsdb_text_fmt_int(long long v, char buf[24])
     return len;
 }
 
-void ovsdb_text_string(struct sbuf *b, const char *s, size_t n)
+/* A string literal as jansson writes it.  A string that is not UTF-8,
+ * which no check lets into the database, fails the whole text. */
+static void text_string(struct sbuf *b, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t run = 0;
-
-    sbuf_addc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        char esc[6] = {'\\', 0, '0', '0', 0, 0};
-        size_t elen = 2;
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            continue;
-        }
-        /* The bytes before this one need no escape: one copy for the run. */
-        sbuf_add(b, s + run, i - run);
-        run = i + 1;
-        switch (c) {
-        case '"':
-        case '\\':
-            esc[1] = (char)c;
-            break;
-        case '\b':
-            esc[1] = 'b';
-            break;
-        case '\f':
-            esc[1] = 'f';
-            break;
-        case '\n':
-            esc[1] = 'n';
-            break;
-        case '\r':
-            esc[1] = 'r';
-            break;
-        case '\t':
-            esc[1] = 't';
-            break;
-        default:
-            esc[1] = 'u';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
-            break;
-        }
-        sbuf_add(b, esc, elen);
+    if (jtext_dump_string(s, n, b)) {
+        b->failed = true;
     }
-    sbuf_add(b, s + run, n - run);
-    sbuf_addc(b, '"');
 }
 
 static void text_atom(struct sbuf *b, enum ovsdb_atype type, const json_t *atom)
@@ -85,27 +46,18 @@ static void text_atom(struct sbuf *b, enum ovsdb_atype type, const json_t *atom)
         n = ovsdb_text_fmt_int((long long)json_integer_value(atom), num);
         sbuf_add(b, num, n);
         break;
-    case OVSDB_REAL: {
-        /* As jansson writes reals: 17 significant digits, and always a
-         * fraction or exponent so that the text reads back as a real. */
-        int len = snprintf(num, sizeof num, "%.17g", json_number_value(atom));
-        if (len > 0 && (size_t)len < sizeof num) {
-            sbuf_add(b, num, (size_t)len);
-            if (!strpbrk(num, ".eE")) {
-                sbuf_add(b, ".0", 2);
-            }
-        }
+    case OVSDB_REAL:
+        jtext_dump_real(json_number_value(atom), b);
         break;
-    }
     case OVSDB_BOOLEAN:
         sbuf_adds(b, json_is_true(atom) ? "true" : "false");
         break;
     case OVSDB_STRING:
-        ovsdb_text_string(b, json_string_value(atom), json_string_length(atom));
+        text_string(b, json_string_value(atom), json_string_length(atom));
         break;
     case OVSDB_UUID:
         sbuf_add(b, "[\"uuid\",", 8);
-        ovsdb_text_string(b, json_string_value(atom), json_string_length(atom));
+        text_string(b, json_string_value(atom), json_string_length(atom));
         sbuf_addc(b, ']');
         break;
     case OVSDB_VOID:
@@ -149,7 +101,7 @@ static void text_member(struct sbuf *b, const char *name, bool *first)
         sbuf_addc(b, ',');
     }
     *first = false;
-    ovsdb_text_string(b, name, strlen(name));
+    text_string(b, name, strlen(name));
     sbuf_addc(b, ':');
 }
 
@@ -239,7 +191,7 @@ int ovsdb_text_txn_record(struct sbuf *b, const struct ovsdb_txn *txn, const jso
     sbuf_addc(b, '}');
     if (json_is_string(comment)) {
         sbuf_add(b, ",\"comment\":", 11);
-        ovsdb_text_string(b, json_string_value(comment), json_string_length(comment));
+        text_string(b, json_string_value(comment), json_string_length(comment));
     }
     sbuf_addc(b, '}');
     return sbuf_error(b);

@@ -16,9 +16,6 @@
  * returns their count. */
 size_t ovsdb_text_fmt_int(long long v, char buf[24]);
 
-/* Appends the JSON string literal of the n bytes at "s" (valid UTF-8). */
-void ovsdb_text_string(struct sbuf *b, const char *s, size_t n);
-
 /* Appends the RFC 7047 JSON notation of an internal datum of "type". */
 void ovsdb_text_datum(struct sbuf *b, const struct ovsdb_type *type, const json_t *datum);
 

@@ -14,6 +14,7 @@
 #include "../../switchd/dbd/ovsdb_exec.h"
 #include "../../switchd/dbd/ovsdb_schema.h"
 #include "../../switchd/dbd/ovsdb_text.h"
+#include "jtext.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -144,7 +145,7 @@ static void test_string_escapes(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sbuf b = SBUF_INIT;
         json_t *j;
-        ovsdb_text_string(&b, cases[i], strlen(cases[i]));
+        assert_int_equal(jtext_dump_string(cases[i], strlen(cases[i]), &b), 0);
         j = json_loads(sbuf_str(&b), JSON_DECODE_ANY, NULL);
         assert_non_null(j);
         assert_string_equal(json_string_value(j), cases[i]);
