@@ -764,8 +764,7 @@ int ovsdb_datum_cmp(const struct ovsdb_type *type, const json_t *a, const json_t
     return na < nb ? -1 : na > nb;
 }
 
-/* True if "a" holds element "e" (for maps, with the same value). */
-static bool holds(const struct ovsdb_type *type, const json_t *a, const json_t *e)
+bool ovsdb_datum_holds(const struct ovsdb_type *type, const json_t *a, const json_t *e)
 {
     long i = ovsdb_datum_find(type, a, elem_key(type, e));
     return i >= 0 && !full_cmp(type, json_array_get(a, (size_t)i), e);
@@ -778,7 +777,7 @@ bool ovsdb_datum_includes(const struct ovsdb_type *type, const json_t *a, const 
 
     json_array_foreach(b, i, e)
     {
-        if (!holds(type, a, e)) {
+        if (!ovsdb_datum_holds(type, a, e)) {
             return false;
         }
     }
@@ -792,7 +791,7 @@ bool ovsdb_datum_excludes(const struct ovsdb_type *type, const json_t *a, const 
 
     json_array_foreach(b, i, e)
     {
-        if (holds(type, a, e)) {
+        if (ovsdb_datum_holds(type, a, e)) {
             return false;
         }
     }

@@ -101,6 +101,9 @@ json_t *ovsdb_datum_diff(const struct ovsdb_type *type, const json_t *old, const
 json_t *ovsdb_datum_apply_diff(const struct ovsdb_type *type, const json_t *old,
                                const json_t *diff);
 
+/* True if "a" holds element "e" (for maps: key and value equal). */
+bool ovsdb_datum_holds(const struct ovsdb_type *type, const json_t *a, const json_t *e);
+
 /* True if every element of "b" is in "a" (for maps: key and value equal). */
 bool ovsdb_datum_includes(const struct ovsdb_type *type, const json_t *a, const json_t *b);
 

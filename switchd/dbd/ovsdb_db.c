@@ -663,7 +663,6 @@ static void track_elem(size_t c, const json_t *e, bool added, void *arg)
     const json_t *old = ctx->tr->old->cols[c], *key, *want;
     json_t *d = ctx->tr->diff[c];
     bool map = type->value.type != OVSDB_VOID, found;
-    long o;
     size_t pos;
     int r;
 
@@ -675,13 +674,10 @@ static void track_elem(size_t c, const json_t *e, bool added, void *arg)
         return;
     }
     key = map ? json_array_get(e, 0) : e;
-    o = ovsdb_datum_find(type, old, key);
     if (added) {
-        want = o >= 0 && (!map || !ovsdb_atom_cmp(json_array_get(json_array_get(old, (size_t)o), 1),
-                                                  json_array_get(e, 1), type->value.type))
-                       ? NULL
-                       : e;
+        want = ovsdb_datum_holds(type, old, e) ? NULL : e;
     } else {
+        long o = ovsdb_datum_find(type, old, key);
         want = o >= 0 ? json_array_get(old, (size_t)o) : NULL;
     }
     pos = ovsdb_datum_lower_bound(type, d, key, &found);
